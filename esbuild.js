@@ -1,0 +1,49 @@
+// Builds the extension host bundles: a small entry (activation) and the lazily required core.
+const esbuild = require('esbuild');
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+/** Reports build results in the format VS Code's esbuild problem matcher expects. */
+const problemMatcherPlugin = {
+  name: 'problem-matcher',
+  setup(build) {
+    build.onStart(() => console.log('[watch] build started'));
+    build.onEnd((result) => {
+      for (const { text, location } of result.errors) {
+        console.error(`✘ [ERROR] ${text}`);
+        if (location) console.error(`    ${location.file}:${location.line}:${location.column}:`);
+      }
+      console.log('[watch] build finished');
+    });
+  },
+};
+
+async function main() {
+  const ctx = await esbuild.context({
+    entryPoints: { extension: 'src/extension.ts', core: 'src/core.ts' },
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    minify: production,
+    sourcemap: !production,
+    sourcesContent: false,
+    outdir: 'dist',
+    external: ['vscode'],
+    logLevel: 'warning',
+    metafile: true,
+    plugins: watch ? [problemMatcherPlugin] : [],
+  });
+  if (watch) {
+    await ctx.watch();
+    return;
+  }
+  await ctx.rebuild();
+  await ctx.dispose();
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,128 @@
+import { promises as fs } from 'node:fs';
+import { IMAGE_SNIFF_BYTES, sniffImageType, type ImageType } from '../assets/imageType';
+import { injectPngText } from '../assets/pngText';
+import { OxenCancelledError, OxenNetworkError, OxenProtocolError, OxenServerError } from '../oxen/errors';
+import type { OxenTransport, StreamedResponse } from '../oxen/transport';
+
+export interface DownloadRequest {
+  transport: OxenTransport;
+  /** Tried in order; an expired or missing one (403/404/410) falls through to the next (REL-08). */
+  urls: readonly string[];
+  tempPath: string;
+  maxBytes: number;
+  totalTimeoutMs: number;
+  signal: AbortSignal;
+  /** Text embedded in a PNG so the parameters travel with the image. */
+  pngMetadata?: { keyword: string; text: string };
+}
+
+export interface DownloadResult {
+  type: ImageType;
+  bytes: number;
+}
+
+const EXPIRED_STATUSES = new Set([401, 403, 404, 410]);
+/** Local file-system failures keep their own identity: they are not Oxen's fault. */
+const FILE_SYSTEM_CODES = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'ENOENT', 'EISDIR', 'ENOTDIR', 'EIO', 'EMFILE']);
+
+/**
+ * Streams one result into `tempPath` (REL-09): never buffered whole (PERF-05), capped in size,
+ * sniffed from its first bytes so only PNG / JPEG / WebP are kept (SEC-12), and removed again on
+ * any failure so no partial file is left behind.
+ */
+export async function downloadImage(request: DownloadRequest): Promise<DownloadResult> {
+  const deadline = AbortSignal.timeout(request.totalTimeoutMs);
+  const signal = AbortSignal.any([request.signal, deadline]);
+  let lastFailure: Error | undefined;
+  for (const url of request.urls) {
+    const response = await request.transport.download(url, signal).catch((error: unknown) => {
+      throw translateAbort(error, request.signal, deadline);
+    });
+    if (EXPIRED_STATUSES.has(response.status)) {
+      response.discard();
+      lastFailure = new OxenProtocolError(`The result URL answered HTTP ${response.status} (expired or gone).`, {
+        status: response.status,
+      });
+      continue;
+    }
+    return await saveBody(response, request, signal, deadline);
+  }
+  throw lastFailure ?? new OxenProtocolError('Oxen gave no URL to download the result from.');
+}
+
+async function saveBody(
+  response: StreamedResponse,
+  request: DownloadRequest,
+  signal: AbortSignal,
+  deadline: AbortSignal,
+): Promise<DownloadResult> {
+  if (response.status !== 200) {
+    response.discard();
+    const message = `The image download answered HTTP ${response.status}.`;
+    throw response.status >= 500 ? new OxenServerError(message, { status: response.status }) : new OxenProtocolError(message, { status: response.status });
+  }
+  const declared = Number(response.headers['content-length']);
+  if (Number.isFinite(declared) && declared > request.maxBytes) {
+    response.discard();
+    throw new OxenProtocolError(`The image is ${declared} bytes, more than the ${request.maxBytes}-byte limit.`);
+  }
+  await fs.rm(request.tempPath, { force: true });
+  const file = await fs.open(request.tempPath, 'wx');
+  let written = 0;
+  try {
+    const { type, body } = await sniffedBody(response.body);
+    const content = type === 'png' && request.pngMetadata
+      ? injectPngText(body, request.pngMetadata.keyword, request.pngMetadata.text)
+      : body;
+    for await (const chunk of content) {
+      if (signal.aborted) throw signal.reason;
+      written += chunk.length;
+      if (written > request.maxBytes + (request.pngMetadata?.text.length ?? 0) + 1024) {
+        throw new OxenProtocolError(`The image is larger than the ${request.maxBytes}-byte limit; the download was stopped.`);
+      }
+      await file.write(chunk);
+    }
+    await file.sync();
+    await file.close();
+    return { type, bytes: written };
+  } catch (error) {
+    response.discard();
+    await file.close().catch(() => undefined);
+    await fs.rm(request.tempPath, { force: true });
+    throw translateAbort(error, request.signal, deadline);
+  }
+}
+
+/** Reads just enough of the body to know what it is, then yields the whole body unchanged. */
+async function sniffedBody(body: AsyncIterable<Uint8Array>): Promise<{ type: ImageType; body: AsyncIterable<Uint8Array> }> {
+  const iterator = body[Symbol.asyncIterator]();
+  const head: Uint8Array[] = [];
+  let headBytes = 0;
+  while (headBytes < IMAGE_SNIFF_BYTES) {
+    const next = await iterator.next();
+    if (next.done) break;
+    head.push(next.value);
+    headBytes += next.value.length;
+  }
+  const type = sniffImageType(Buffer.concat(head));
+  if (!type) throw new OxenProtocolError('The downloaded file is not a PNG, JPEG or WebP image; it was not saved.');
+  async function* replay(): AsyncIterable<Uint8Array> {
+    yield* head;
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+  }
+  return { type, body: replay() };
+}
+
+function translateAbort(error: unknown, callerSignal: AbortSignal, deadline: AbortSignal): unknown {
+  if (callerSignal.aborted) return new OxenCancelledError('The download was cancelled.');
+  if (deadline.aborted) return new OxenNetworkError('The image download took too long and was stopped.', true, true);
+  if (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError')) {
+    return new OxenNetworkError('The image download was interrupted.', true, true, { cause: error });
+  }
+  const code = (error as NodeJS.ErrnoException)?.code;
+  if (code && FILE_SYSTEM_CODES.has(code)) return error;
+  if (error instanceof Error && !(error as { kind?: unknown }).kind) {
+    return new OxenNetworkError(`The image download failed (${error.message}).`, false, true, { cause: error });
+  }
+  return error;
+}

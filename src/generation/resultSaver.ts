@@ -1,0 +1,91 @@
+import { promises as fs } from 'node:fs';
+import { extensionFor } from '../assets/imageType';
+import { PNG_TEXT_KEYWORD } from '../assets/pngText';
+import type { OxenClient } from '../oxen/client';
+import { OxenNetworkError, OxenProtocolError, OxenServerError } from '../oxen/errors';
+import { delay } from './delay';
+import { downloadImage } from './download';
+import type { GenerationEntry, SubmissionRecord } from './journal';
+import { placeWithoutOverwrite } from './placeFile';
+import { tempPathFor } from './tempFiles';
+
+export interface ResultSaverOptions {
+  client: OxenClient;
+  maxDownloadBytes?: number;
+  downloadTimeoutMs?: number;
+  downloadAttempts?: number;
+  /** Journals each final-name candidate before it is claimed (crash recovery, see placeFile). */
+  recordCandidate: (submission: SubmissionRecord, generation: GenerationEntry, file: string) => Promise<void>;
+}
+
+function isExpiredUrl(error: unknown): boolean {
+  return error instanceof OxenProtocolError && error.status !== undefined && error.status >= 400;
+}
+
+/** Turns a succeeded generation into exactly one image file under its destination. */
+export class ResultSaver {
+  constructor(private readonly options: ResultSaverOptions) {}
+
+  /** Downloads (retrying transient failures), embeds the parameters, places the file; returns its path. */
+  async save(submission: SubmissionRecord, generation: GenerationEntry, signal: AbortSignal): Promise<string> {
+    const { folder, baseName } = submission.destination;
+    await fs.mkdir(folder, { recursive: true });
+    const tempPath = tempPathFor(folder, generation.id);
+    const attempts = this.options.downloadAttempts ?? 3;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if (!generation.urls?.length) await this.refreshResultUrl(generation);
+        const result = await downloadImage({
+          transport: this.options.client.transport,
+          urls: generation.urls ?? [],
+          tempPath,
+          maxBytes: this.options.maxDownloadBytes ?? 100 * 1024 * 1024,
+          totalTimeoutMs: this.options.downloadTimeoutMs ?? 5 * 60_000,
+          signal,
+          pngMetadata: { keyword: PNG_TEXT_KEYWORD, text: JSON.stringify(metadataFor(submission, generation)) },
+        });
+        return await placeWithoutOverwrite(tempPath, folder, baseName, extensionFor(result.type), (candidate) =>
+          this.options.recordCandidate(submission, generation, candidate),
+        );
+      } catch (error) {
+        if (signal.aborted) throw error;
+        // An expired presigned URL is not a failure while the row's result_url is still untried (REL-08).
+        if (isExpiredUrl(error) && (await this.addResultUrl(generation))) continue;
+        const transient = error instanceof OxenNetworkError || error instanceof OxenServerError || isExpiredUrl(error);
+        if (attempt >= attempts || !transient) throw error;
+        await delay(250 * 2 ** attempt);
+      }
+    }
+  }
+
+  /** Adds the row's `result_url` to the URLs to try; false when it was already there or unreadable now. */
+  private async addResultUrl(generation: GenerationEntry): Promise<boolean> {
+    const known = new Set(generation.urls);
+    try {
+      return !known.has(await this.refreshResultUrl(generation));
+    } catch {
+      return false;
+    }
+  }
+
+  /** Adds the row's `result_url` as the last URL to try. */
+  private async refreshResultUrl(generation: GenerationEntry): Promise<string> {
+    const row = await this.options.client.getGeneration(generation.id);
+    if (!row.resultUrl) throw new OxenProtocolError('Oxen reports the generation without a result URL.');
+    generation.urls = [...(generation.urls ?? []).filter((url) => url !== row.resultUrl), row.resultUrl];
+    return row.resultUrl;
+  }
+}
+
+/** What travels inside the PNG: enough to recall, re-run or vary the image later. */
+export function metadataFor(submission: SubmissionRecord, generation: GenerationEntry): Record<string, unknown> {
+  return {
+    generator: 'Oxen Image Studio',
+    model: submission.model,
+    prompt: submission.params.prompt,
+    seed: submission.params.seed,
+    params: submission.params,
+    generationId: generation.id,
+    created: new Date(submission.createdAt).toISOString(),
+  };
+}

@@ -1,0 +1,571 @@
+import { randomUUID } from 'node:crypto';
+import type { GenerationRow, OxenClient } from '../oxen/client';
+import {
+  OxenCancelledError,
+  OxenError,
+  OxenNetworkError,
+  OxenNotFoundError,
+  OxenProtocolError,
+  OxenRateLimitError,
+  OxenServerError,
+} from '../oxen/errors';
+import { ConcurrencyLimit } from './concurrencyLimit';
+import { delay } from './delay';
+import type { GenerationView, TerminalEvent, TerminalHandler } from './generationEvents';
+import {
+  Journal,
+  type Destination,
+  type FailureInfo,
+  type GenerationEntry,
+  type JournalStore,
+  type SubmissionRecord,
+} from './journal';
+import { recoverPlacedFile } from './placeFile';
+import { ResultSaver } from './resultSaver';
+import { findSubmittedRows } from './submissionMatcher';
+import { cleanStaleTempFiles, tempPathFor } from './tempFiles';
+import { GenerationTracker, type GenerationSignal, type TrackerOptions } from './tracker';
+
+export interface SubmitRequest {
+  model: string;
+  /** Validated parameters, as they go on the wire. A numeric `seed` gives each image its own seed. */
+  params: Record<string, unknown>;
+  /** Images wanted, 1-4. */
+  count: number;
+  destination: Destination;
+  target?: unknown;
+}
+
+export interface SubmitResult {
+  batchId: string;
+  generationIds: string[];
+}
+
+export interface GenerationServiceOptions {
+  client: OxenClient;
+  store: JournalStore;
+  tracker?: Omit<Partial<TrackerOptions>, 'client' | 'inFlight' | 'onSignal'>;
+  maxDownloadBytes?: number;
+  downloadTimeoutMs?: number;
+  downloadAttempts?: number;
+  downloadConcurrency?: number;
+  /** How long an unconfirmed enqueue keeps being looked for before it is reported. */
+  unresolvedDeadlineMs?: number;
+  unresolvedRetryMs?: number;
+  log?: (message: string) => void;
+  onUnauthorized?: () => void;
+  onChange?: () => void;
+}
+
+const MAX_COUNT = 4;
+const RATE_LIMIT_ATTEMPTS = 4;
+const RATE_LIMIT_DEFAULT_WAIT_MS = 1000;
+const RATE_LIMIT_MAX_WAIT_MS = 30_000;
+const ACTIVE_STATES = new Set(['queued', 'processing']);
+
+function isAmbiguous(error: unknown): boolean {
+  return (
+    (error instanceof OxenNetworkError && error.mayHaveReachedServer) ||
+    error instanceof OxenServerError ||
+    (error instanceof OxenProtocolError && (error.status === undefined || error.status < 300))
+  );
+}
+
+function failureFrom(error: unknown, retryable = false): FailureInfo {
+  if (error instanceof OxenError) return { kind: error.kind, message: error.message, retryable };
+  const code = (error as NodeJS.ErrnoException)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  return { kind: code ? 'file-system' : 'unexpected', message, retryable };
+}
+
+/** Oxen's reason for a failed generation, classified so the UI can offer the right action. */
+function generationFailure(reason: string | undefined): FailureInfo {
+  const message = reason || 'Oxen reported the generation as failed without a reason.';
+  if (/insufficient credits/i.test(message)) return { kind: 'insufficient-credits', message };
+  return { kind: 'generation-failed', message };
+}
+
+/**
+ * Submits, tracks, downloads and saves generations so that none is lost or handled twice:
+ * journal before enqueue (REL-06), reconcile instead of blind re-send (REL-07), one terminal
+ * handling per generation id (REL-05), streamed downloads placed atomically (REL-09).
+ */
+export class GenerationService {
+  private readonly journal: Journal;
+  private readonly tracker: GenerationTracker;
+  private readonly handlers = new Set<TerminalHandler>();
+  private readonly saver: ResultSaver;
+  private readonly downloads = new Map<string, AbortController>();
+  private readonly downloadLimit: ConcurrencyLimit;
+  private unresolvedTimer: NodeJS.Timeout | undefined;
+  private disposed = false;
+
+  constructor(private readonly options: GenerationServiceOptions) {
+    this.journal = new Journal(options.store);
+    this.tracker = new GenerationTracker({
+      ...options.tracker,
+      client: options.client,
+      inFlight: () => this.inFlightIds(),
+      onSignal: (signal) => this.onSignal(signal),
+      onUnknown: (id) => this.onUnknownGeneration(id),
+      onUnauthorized: options.onUnauthorized,
+      log: options.log,
+    });
+    this.saver = new ResultSaver({
+      ...options,
+      recordCandidate: (submission, generation, file) =>
+        this.journal.update(submission.id, () => {
+          generation.state = 'finalizing';
+          generation.file = file;
+        }),
+    });
+    this.downloadLimit = new ConcurrencyLimit(options.downloadConcurrency ?? 4);
+  }
+
+  /** Status reads the tracker has made (PERF-03 tests and benchmarks). */
+  get statusReads(): number {
+    return this.tracker.statusReads;
+  }
+
+  get streamState(): string {
+    return this.tracker.streamState;
+  }
+
+  /** Handlers run for every terminal event; the journal forgets a generation only after they all resolved. */
+  onTerminal(handler: TerminalHandler): () => void {
+    this.handlers.add(handler);
+    return () => this.handlers.delete(handler);
+  }
+
+  hasPendingWork(): boolean {
+    return this.journal.all().length > 0;
+  }
+
+  views(): GenerationView[] {
+    return this.journal.all().flatMap((submission): GenerationView[] => {
+      const base = {
+        submissionId: submission.id,
+        batchId: submission.batchId,
+        model: submission.model,
+        prompt: typeof submission.params.prompt === 'string' ? submission.params.prompt : '',
+        createdAt: submission.createdAt,
+      };
+      if (submission.generations.length === 0) {
+        const state = submission.state === 'unresolved' ? 'unresolved' : 'submitting';
+        return [{ ...base, generationId: undefined, state, failure: submission.failure }];
+      }
+      return submission.generations.map((generation) => ({
+        ...base,
+        generationId: generation.id,
+        state: generation.state,
+        file: generation.file,
+        failure: generation.failure,
+      }));
+    });
+  }
+
+  /**
+   * Enqueues `count` images. When the parameters carry a numeric seed, each image is its own
+   * enqueue with seed, seed+1, … so every image is reproducible and recognisable (REL-07);
+   * otherwise one enqueue asks for all of them. Resolves once Oxen accepted them (or, after an
+   * ambiguous failure, once that was reconciled); throws the API error when Oxen refused.
+   */
+  async submit(request: SubmitRequest): Promise<SubmitResult> {
+    if (!Number.isInteger(request.count) || request.count < 1 || request.count > MAX_COUNT) {
+      throw new RangeError(`count must be an integer from 1 to ${MAX_COUNT}.`);
+    }
+    const batchId = randomUUID();
+    const createdAt = Date.now();
+    const seed = request.params.seed;
+    const slots =
+      typeof seed === 'number'
+        ? Array.from({ length: request.count }, (_, index) => ({ params: { ...request.params, seed: seed + index }, count: 1 }))
+        : [{ params: request.params, count: request.count }];
+    const records: SubmissionRecord[] = slots.map((slot, indexInBatch) => ({
+      id: randomUUID(),
+      batchId,
+      indexInBatch,
+      createdAt,
+      model: request.model,
+      params: slot.params,
+      numGenerations: slot.count,
+      destination: request.destination,
+      target: request.target,
+      state: 'submitting',
+      generations: [],
+    }));
+    await Promise.all(records.map((record) => this.journal.put(record)));
+    this.changed();
+    await this.tracker.ensureStream();
+    const outcomes = await Promise.allSettled(records.map((record) => this.enqueue(record)));
+    const refused = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+    const generationIds = records.flatMap((record) => this.journal.get(record.id)?.generations.map((g) => g.id) ?? []);
+    if (refused && generationIds.length === 0 && !records.some((record) => this.journal.get(record.id))) {
+      throw refused.reason;
+    }
+    return { batchId, generationIds };
+  }
+
+  /** Cancels one generation (or, before Oxen answered, the submission it belongs to). */
+  async cancel(generationOrSubmissionId: string): Promise<boolean> {
+    const pending = this.journal.get(generationOrSubmissionId);
+    if (pending && pending.generations.length === 0) {
+      await this.journal.update(pending.id, (submission) => {
+        submission.cancelRequested = true;
+      });
+      return true;
+    }
+    const found = this.journal.findGeneration(generationOrSubmissionId);
+    if (!found || !ACTIVE_STATES.has(found.generation.state)) return false;
+    try {
+      await this.options.client.cancel(found.generation.id);
+    } catch (error) {
+      if (!(error instanceof OxenNotFoundError)) throw error;
+    }
+    // The stream never announces a cancel; a generation that finished anyway is paid for, so keep it.
+    const row = await this.options.client.getGeneration(found.generation.id).catch(() => undefined);
+    if (row && row.status === 'succeeded') {
+      this.onSignal({ generationId: row.id, status: row.status, resultUrl: row.resultUrl, source: 'status-read' });
+      return false;
+    }
+    if (!ACTIVE_STATES.has(found.generation.state)) return false;
+    await this.finish(found.submission, found.generation, { state: 'cancelled' });
+    return true;
+  }
+
+  /** Call after the user set or changed the API key. */
+  credentialsChanged(): void {
+    this.tracker.credentialsChanged();
+  }
+
+  /** One status read per generation in flight, now (REL-04); the tracker also does this on its own. */
+  reconcile(): Promise<void> {
+    return this.tracker.reconcile();
+  }
+
+  /** Runs a failed download again: Oxen already made (and billed) the image. */
+  async retryDownload(generationId: string): Promise<boolean> {
+    const found = this.journal.findGeneration(generationId);
+    if (!found || found.generation.state !== 'failed' || !found.generation.failure?.retryable) return false;
+    await this.journal.update(found.submission.id, () => {
+      found.generation.state = 'downloading';
+      found.generation.failure = undefined;
+    });
+    this.changed();
+    void this.download(found.submission, found.generation);
+    return true;
+  }
+
+  /** Forgets a failed generation the user no longer wants to retry. */
+  async dismiss(generationId: string): Promise<void> {
+    const found = this.journal.findGeneration(generationId);
+    if (!found || found.generation.state !== 'failed') return;
+    found.submission.generations = found.submission.generations.filter((entry) => entry !== found.generation);
+    await this.pruneOrPersist(found.submission);
+  }
+
+  /**
+   * Picks up whatever the journal holds after a reload: unconfirmed enqueues are reconciled,
+   * queued ones re-read (REL-04), interrupted downloads restarted, half-placed files recognised,
+   * and terminal events whose handling was interrupted delivered again (REL-06).
+   */
+  async resume(): Promise<void> {
+    const folders = new Set(this.journal.all().map((submission) => submission.destination.folder));
+    await Promise.all([...folders].map((folder) => cleanStaleTempFiles(folder, new Set(this.downloadingIds()))));
+    for (const submission of this.journal.all()) {
+      if (submission.state === 'submitting' || submission.state === 'unresolved') {
+        await this.journal.update(submission.id, (record) => {
+          record.state = 'unresolved';
+        });
+        void this.resolveUnresolved(submission);
+        continue;
+      }
+      for (const generation of submission.generations) void this.resumeGeneration(submission, generation);
+    }
+    if (this.inFlightIds().length > 0) {
+      await this.tracker.ensureStream();
+      await this.tracker.reconcile();
+    }
+    this.tracker.activityChanged();
+  }
+
+  /** Stops every stream, poll and download promptly (REL-10); the journal keeps what is unfinished. */
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    if (this.unresolvedTimer) clearTimeout(this.unresolvedTimer);
+    for (const controller of this.downloads.values()) controller.abort();
+    this.downloadLimit.releaseAll();
+    await this.tracker.dispose();
+    await this.journal.flush();
+  }
+
+  private async resumeGeneration(submission: SubmissionRecord, generation: GenerationEntry): Promise<void> {
+    switch (generation.state) {
+      case 'downloading':
+        return this.download(submission, generation);
+      case 'finalizing': {
+        const temp = tempPathFor(submission.destination.folder, generation.id);
+        const placed = generation.file ? await recoverPlacedFile(temp, generation.file) : 'not-placed';
+        if (placed === 'placed' && generation.file) return this.finish(submission, generation, { state: 'saved', file: generation.file });
+        generation.state = 'downloading';
+        return this.download(submission, generation);
+      }
+      case 'saved':
+      case 'cancelled':
+        return this.deliver(submission, generation);
+      case 'failed':
+        return generation.failure?.retryable ? undefined : this.deliver(submission, generation);
+      default:
+        return undefined;
+    }
+  }
+
+  private async enqueue(record: SubmissionRecord): Promise<void> {
+    try {
+      const generations = await this.enqueueHonouringRateLimits(record);
+      await this.adopt(record, generations.map((generation) => generation.id));
+    } catch (error) {
+      if (isAmbiguous(error)) {
+        this.options.log?.(`Enqueue outcome unknown (${(error as Error).message}); looking for it before any re-send.`);
+        await this.journal.update(record.id, (submission) => {
+          submission.state = 'unresolved';
+        });
+        await this.resolveUnresolved(record);
+        return;
+      }
+      await this.journal.remove(record.id);
+      this.changed();
+      throw error;
+    }
+  }
+
+  /** A 429 means nothing was created, so waiting as asked and sending again is safe (REL-03). */
+  private async enqueueHonouringRateLimits(record: SubmissionRecord): Promise<Array<{ id: string }>> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.options.client.enqueue({ model: record.model, params: record.params, numGenerations: record.numGenerations });
+      } catch (error) {
+        if (!(error instanceof OxenRateLimitError) || attempt >= RATE_LIMIT_ATTEMPTS || this.disposed) throw error;
+        await delay(Math.min(error.retryAfterMs ?? RATE_LIMIT_DEFAULT_WAIT_MS, RATE_LIMIT_MAX_WAIT_MS));
+      }
+    }
+  }
+
+  /** REL-07: find the rows an ambiguous enqueue may have created; re-send only if there are none. */
+  private async resolveUnresolved(record: SubmissionRecord): Promise<void> {
+    let rows: GenerationRow[];
+    try {
+      rows = await findSubmittedRows(this.options.client, record, this.claimedIds());
+    } catch (error) {
+      this.options.log?.(`Could not look for the unconfirmed submission yet: ${(error as Error).message}`);
+      this.scheduleUnresolvedCheck();
+      return;
+    }
+    if (rows.length > 0) {
+      await this.adopt(record, rows.map((row) => row.id));
+      for (const row of rows) this.onSignal({ generationId: row.id, status: row.status, resultUrl: row.resultUrl, error: row.error, source: 'status-read' });
+      return;
+    }
+    if (record.resent) {
+      this.scheduleUnresolvedCheck();
+      return;
+    }
+    await this.journal.update(record.id, (submission) => {
+      submission.state = 'submitting';
+      submission.resent = true;
+    });
+    try {
+      await this.enqueue(record);
+    } catch (error) {
+      // Nobody awaits a background re-send: its refusal becomes a failure event like any other.
+      await this.journal.put(record);
+      await this.reportRefusal(record, failureFrom(error));
+    }
+  }
+
+  private scheduleUnresolvedCheck(): void {
+    if (this.unresolvedTimer || this.disposed) return;
+    this.unresolvedTimer = setTimeout(() => {
+      this.unresolvedTimer = undefined;
+      void this.checkUnresolved();
+    }, this.options.unresolvedRetryMs ?? 10_000);
+    this.unresolvedTimer.unref?.();
+  }
+
+  private async checkUnresolved(): Promise<void> {
+    const deadline = this.options.unresolvedDeadlineMs ?? 10 * 60_000;
+    for (const record of this.journal.all().filter((submission) => submission.state === 'unresolved')) {
+      if (Date.now() - record.createdAt < deadline) {
+        await this.resolveUnresolved(record);
+        continue;
+      }
+      await this.reportRefusal(record, {
+        kind: 'unconfirmed',
+        message: 'Oxen never confirmed this request and no matching generation was found. Check your Oxen dashboard before trying again.',
+      });
+    }
+  }
+
+  private async reportRefusal(record: SubmissionRecord, failure: FailureInfo): Promise<void> {
+    await this.journal.update(record.id, (submission) => {
+      submission.state = 'refused';
+      submission.failure = failure;
+    });
+    await this.deliver(record, undefined);
+  }
+
+  private async adopt(record: SubmissionRecord, generationIds: string[]): Promise<void> {
+    await this.journal.update(record.id, (submission) => {
+      submission.state = 'enqueued';
+      submission.generations = generationIds.map((id) => ({ id, state: 'queued', updatedAt: Date.now() }));
+    });
+    this.tracker.activityChanged();
+    this.changed();
+    for (const id of generationIds) {
+      const early = this.tracker.takeEarlySignal(id);
+      if (early) this.onSignal(early);
+    }
+    if (record.cancelRequested) {
+      for (const id of generationIds) await this.cancel(id).catch((error) => this.options.log?.(`Cancel failed: ${(error as Error).message}`));
+    }
+  }
+
+  /** Every signal for a generation passes here; only the first terminal one acts (REL-05). */
+  private onSignal(signal: GenerationSignal): void {
+    const found = this.journal.findGeneration(signal.generationId);
+    if (!found || !ACTIVE_STATES.has(found.generation.state)) return;
+    const { submission, generation } = found;
+    switch (signal.status) {
+      case 'queued':
+        return;
+      case 'processing':
+        if (generation.state === 'queued') {
+          void this.journal.update(submission.id, () => {
+            generation.state = 'processing';
+            generation.updatedAt = Date.now();
+          });
+          this.changed();
+        }
+        return;
+      case 'succeeded': {
+        generation.state = 'downloading';
+        generation.urls = [signal.url, signal.resultUrl].filter((url): url is string => Boolean(url));
+        void this.journal.update(submission.id, () => undefined);
+        this.tracker.activityChanged();
+        this.changed();
+        void this.download(submission, generation);
+        return;
+      }
+      case 'failed':
+        void this.finish(submission, generation, { state: 'failed', failure: generationFailure(signal.error) });
+        return;
+      case 'cancelled':
+        void this.finish(submission, generation, { state: 'cancelled' });
+        return;
+    }
+  }
+
+  private onUnknownGeneration(generationId: string): void {
+    const found = this.journal.findGeneration(generationId);
+    if (!found || !ACTIVE_STATES.has(found.generation.state)) return;
+    void this.finish(found.submission, found.generation, {
+      state: 'failed',
+      failure: { kind: 'not-found', message: 'Oxen no longer knows this generation.' },
+    });
+  }
+
+  private download(submission: SubmissionRecord, generation: GenerationEntry): Promise<void> {
+    return this.downloadLimit.run(async () => {
+      const controller = new AbortController();
+      this.downloads.set(generation.id, controller);
+      try {
+        const file = await this.saver.save(submission, generation, controller.signal);
+        await this.finish(submission, generation, { state: 'saved', file });
+      } catch (error) {
+        if (this.disposed) return; // stays 'downloading' in the journal and restarts on resume
+        this.options.log?.(`Saving generation ${generation.id} failed: ${(error as Error).message}`);
+        await this.finish(submission, generation, { state: 'failed', failure: failureFrom(error, !(error instanceof OxenCancelledError)) });
+      } finally {
+        this.downloads.delete(generation.id);
+      }
+    });
+  }
+
+  private async finish(
+    submission: SubmissionRecord,
+    generation: GenerationEntry,
+    outcome: { state: 'saved'; file: string } | { state: 'failed'; failure: FailureInfo } | { state: 'cancelled' },
+  ): Promise<void> {
+    await this.journal.update(submission.id, () => {
+      generation.state = outcome.state;
+      generation.updatedAt = Date.now();
+      if (outcome.state === 'saved') generation.file = outcome.file;
+      if (outcome.state === 'failed') generation.failure = outcome.failure;
+    });
+    this.tracker.activityChanged();
+    this.changed();
+    await this.deliver(submission, generation);
+  }
+
+  /** Runs every handler, then lets the journal forget what is fully handled. */
+  private async deliver(submission: SubmissionRecord, generation: GenerationEntry | undefined): Promise<void> {
+    const event = this.terminalEvent(submission, generation);
+    if (!event) return;
+    for (const handler of this.handlers) {
+      try {
+        await handler(event);
+      } catch (error) {
+        this.options.log?.(`A result handler failed: ${(error as Error).message}`);
+      }
+    }
+    if (this.disposed) return;
+    if (generation && !(generation.state === 'failed' && generation.failure?.retryable)) {
+      submission.generations = submission.generations.filter((entry) => entry !== generation);
+    }
+    if (!generation) submission.generations = [];
+    await this.pruneOrPersist(submission);
+  }
+
+  private terminalEvent(submission: SubmissionRecord, generation: GenerationEntry | undefined): TerminalEvent | undefined {
+    if (!generation) {
+      return submission.failure ? { type: 'failed', generationId: undefined, submission, failure: submission.failure } : undefined;
+    }
+    switch (generation.state) {
+      case 'saved':
+        return generation.file ? { type: 'saved', generationId: generation.id, submission, file: generation.file } : undefined;
+      case 'failed':
+        return { type: 'failed', generationId: generation.id, submission, failure: generation.failure ?? generationFailure(undefined) };
+      case 'cancelled':
+        return { type: 'cancelled', generationId: generation.id, submission };
+      default:
+        return undefined;
+    }
+  }
+
+  private async pruneOrPersist(submission: SubmissionRecord): Promise<void> {
+    if (submission.generations.length === 0 && submission.state !== 'submitting' && submission.state !== 'unresolved') {
+      await this.journal.remove(submission.id);
+    } else {
+      await this.journal.update(submission.id, () => undefined);
+    }
+    this.changed();
+  }
+
+  private inFlightIds(): string[] {
+    return this.journal.all().flatMap((submission) =>
+      submission.generations.filter((generation) => ACTIVE_STATES.has(generation.state)).map((generation) => generation.id),
+    );
+  }
+
+  private downloadingIds(): string[] {
+    return [...this.downloads.keys()];
+  }
+
+  private claimedIds(): Set<string> {
+    return new Set(this.journal.all().flatMap((submission) => submission.generations.map((generation) => generation.id)));
+  }
+
+  private changed(): void {
+    this.options.onChange?.();
+  }
+}

@@ -1,0 +1,235 @@
+import { Agent, type Dispatcher, EnvHttpProxyAgent, request } from 'undici';
+import { errorFromResponse, type ErrorContext } from './errorMapping';
+import { OxenCancelledError, OxenNetworkError, OxenProtocolError } from './errors';
+import { apiOriginOf, checkDownloadUrl } from './urlPolicy';
+
+export interface TransportTimeouts {
+  /** TCP + TLS handshake. */
+  connectMs: number;
+  /** From request sent to response headers. */
+  headersMs: number;
+  /** Longest silence while reading a body. */
+  bodyIdleMs: number;
+  /** Whole JSON call, headers and body included. */
+  requestMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: TransportTimeouts = {
+  connectMs: 10_000,
+  headersMs: 30_000,
+  bodyIdleMs: 30_000,
+  requestMs: 60_000,
+};
+
+/** JSON answers larger than this are refused: no legitimate API answer comes close. */
+const MAX_JSON_BYTES = 8 * 1024 * 1024;
+
+export interface TransportOptions {
+  baseUrl: string;
+  /** Read on every request, so a key set or cleared by the user applies at once. */
+  getApiKey: () => Promise<string | undefined>;
+  userAgent: string;
+  /** An explicit proxy (VS Code's `http.proxy`); otherwise HTTPS_PROXY / HTTP_PROXY from `env`. */
+  proxyUrl?: string;
+  env?: NodeJS.ProcessEnv;
+  timeouts?: Partial<TransportTimeouts>;
+}
+
+export type ResponseHeaders = Record<string, string | string[] | undefined>;
+
+export interface StreamedResponse {
+  status: number;
+  headers: ResponseHeaders;
+  body: AsyncIterable<Uint8Array>;
+  /** Stops reading and releases the connection. */
+  discard(): void;
+}
+
+export interface JsonRequest {
+  query?: Record<string, string | number | undefined>;
+  body?: unknown;
+  signal?: AbortSignal;
+  context?: ErrorContext;
+}
+
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'ENETUNREACH', 'EHOSTUNREACH']);
+const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
+
+function errorCode(error: unknown): string | undefined {
+  const direct = (error as { code?: unknown })?.code;
+  if (typeof direct === 'string') return direct;
+  const cause = (error as { cause?: { code?: unknown } })?.cause?.code;
+  return typeof cause === 'string' ? cause : undefined;
+}
+
+/** Stops reading a body; undici reports that as an error event nobody needs to hear. */
+function discardBody(body: Dispatcher.ResponseData['body']): void {
+  body.once('error', () => undefined);
+  body.destroy();
+}
+
+function buildDispatcher(options: TransportOptions, timeouts: TransportTimeouts): Dispatcher {
+  const env = options.env ?? process.env;
+  const agentOptions = {
+    connect: { timeout: timeouts.connectMs },
+    headersTimeout: timeouts.headersMs,
+    bodyTimeout: timeouts.bodyIdleMs,
+  };
+  const httpsProxy = options.proxyUrl || env.HTTPS_PROXY || env.https_proxy;
+  const httpProxy = options.proxyUrl || env.HTTP_PROXY || env.http_proxy;
+  if (!httpsProxy && !httpProxy) return new Agent(agentOptions);
+  return new EnvHttpProxyAgent({
+    ...agentOptions,
+    httpProxy,
+    httpsProxy,
+    noProxy: env.NO_PROXY ?? env.no_proxy ?? '',
+  });
+}
+
+/**
+ * The only way the extension talks HTTP. It sends the API key to the configured API origin and
+ * nowhere else, follows no redirect (a 3xx is an error, so a key can never ride along to another
+ * host), puts a timeout on every phase and turns every failure into an `OxenError`.
+ */
+export class OxenTransport {
+  readonly apiOrigin: string;
+  private readonly baseUrl: URL;
+  private readonly timeouts: TransportTimeouts;
+  private readonly dispatcher: Dispatcher;
+
+  constructor(private readonly options: TransportOptions) {
+    this.apiOrigin = apiOriginOf(options.baseUrl);
+    this.baseUrl = new URL(options.baseUrl);
+    this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+    this.dispatcher = buildDispatcher(options, this.timeouts);
+  }
+
+  /** A URL under the configured base URL (keeps a base path such as `https://proxy/oxen`). */
+  apiUrl(path: string, query?: Record<string, string | number | undefined>): URL {
+    const base = this.baseUrl.pathname.replace(/\/$/, '');
+    const url = new URL(base + path, this.baseUrl.origin);
+    for (const [key, value] of Object.entries(query ?? {})) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    }
+    return url;
+  }
+
+  async requestJson(method: string, path: string, init: JsonRequest = {}): Promise<unknown> {
+    const url = this.apiUrl(path, init.query);
+    const deadline = AbortSignal.timeout(this.timeouts.requestMs);
+    const signal = init.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
+    const headers: Record<string, string> = { accept: 'application/json' };
+    let body: string | undefined;
+    if (init.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(init.body);
+    }
+    const response = await this.send(url, method, headers, body, signal, init.signal);
+    const text = await this.readText(response, signal, init.signal);
+    if (response.status < 200 || response.status >= 300) {
+      throw errorFromResponse(response.status, response.headers, text, init.context);
+    }
+    if (text.trim() === '') return {};
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new OxenProtocolError(`Oxen answered ${method} ${path} with something that is not JSON.`, {
+        status: response.status,
+      });
+    }
+  }
+
+  /** Opens a long-lived response (SSE): no body idle timeout, the caller runs a watchdog. */
+  async openStream(path: string, signal: AbortSignal): Promise<StreamedResponse> {
+    const url = this.apiUrl(path);
+    const response = await this.send(url, 'GET', { accept: 'text/event-stream', 'cache-control': 'no-cache' }, undefined, signal, signal, 0);
+    return this.streamed(response);
+  }
+
+  /**
+   * Streams a result file. The key is attached only when the URL is on the API origin (the
+   * `result_url` fallback); presigned storage URLs get no Authorization header (SEC-04).
+   */
+  async download(rawUrl: string, signal: AbortSignal): Promise<StreamedResponse> {
+    const url = checkDownloadUrl(rawUrl, this.apiOrigin);
+    const response = await this.send(url, 'GET', { accept: 'image/*' }, undefined, signal, signal);
+    return this.streamed(response);
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.destroy();
+  }
+
+  private streamed(response: Dispatcher.ResponseData): StreamedResponse {
+    return {
+      status: response.statusCode,
+      headers: response.headers,
+      body: response.body,
+      discard: () => discardBody(response.body),
+    };
+  }
+
+  private async send(
+    url: URL,
+    method: string,
+    headers: Record<string, string>,
+    body: string | undefined,
+    signal: AbortSignal,
+    callerSignal: AbortSignal | undefined,
+    bodyTimeout?: number,
+  ): Promise<Dispatcher.ResponseData & { status: number }> {
+    const allHeaders: Record<string, string> = { ...headers, 'user-agent': this.options.userAgent };
+    if (url.origin === this.apiOrigin) {
+      const key = await this.options.getApiKey();
+      if (key) allHeaders.authorization = `Bearer ${key}`;
+    }
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await request(url, {
+        method: method as Dispatcher.HttpMethod,
+        headers: allHeaders,
+        body,
+        signal,
+        dispatcher: this.dispatcher,
+        ...(bodyTimeout === undefined ? {} : { bodyTimeout }),
+      });
+    } catch (error) {
+      throw this.networkError(error, signal, callerSignal);
+    }
+    if (response.statusCode >= 300 && response.statusCode < 400) {
+      discardBody(response.body);
+      throw new OxenProtocolError(`Oxen answered with a redirect (HTTP ${response.statusCode}), which is not followed.`, {
+        status: response.statusCode,
+      });
+    }
+    return Object.assign(response, { status: response.statusCode });
+  }
+
+  private async readText(response: Dispatcher.ResponseData, signal: AbortSignal, callerSignal: AbortSignal | undefined): Promise<string> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    try {
+      for await (const chunk of response.body) {
+        size += chunk.length;
+        if (size > MAX_JSON_BYTES) {
+          discardBody(response.body);
+          throw new OxenProtocolError('Oxen sent an answer far larger than any valid API answer; it was discarded.');
+        }
+        chunks.push(chunk as Buffer);
+      }
+    } catch (error) {
+      if (error instanceof OxenProtocolError) throw error;
+      throw this.networkError(error, signal, callerSignal);
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  }
+
+  private networkError(error: unknown, signal: AbortSignal, callerSignal: AbortSignal | undefined): Error {
+    if (callerSignal?.aborted) return new OxenCancelledError();
+    const code = errorCode(error);
+    const timedOut = signal.aborted || (code !== undefined && TIMEOUT_CODES.has(code));
+    const notSent = code !== undefined && NOT_SENT_CODES.has(code);
+    const what = timedOut ? 'timed out' : `failed (${code ?? (error as Error)?.message ?? 'unknown error'})`;
+    return new OxenNetworkError(`The connection to Oxen ${what}.`, timedOut, !notSent, { cause: error });
+  }
+}

@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import type { FaultInjector } from './faults';
+import type { TimerSet } from './timers';
+
+/** Exact framing of the contract (oxen-api.md §7): one space after each colon, a blank line after. */
+function formatEvent(name: string, data: string): string {
+  const dataLines = data.split(/\r\n|\r|\n/).map((line) => `data: ${line}\n`);
+  return `event: ${name}\n${dataLines.join('')}\n`;
+}
+
+const KEEP_ALIVE = ': keep-alive\n\n';
+
+/**
+ * The stream also carries events clients must ignore (deployment events, names undocumented).
+ * One goes out right after connecting so every client meets one, then more at random times.
+ */
+function unrelatedEvent(): string {
+  return formatEvent('deployment_status_changed', JSON.stringify({ deployment_id: randomUUID(), status: 'active' }));
+}
+
+interface Connection {
+  res: ServerResponse;
+  openedAt: number;
+  /** A stalled connection got its headers and will never get another byte. */
+  stalled: boolean;
+  chaosDropAt: number | null;
+  /** Heartbeat and unrelated-event timers, cancelled when the connection closes. */
+  timers: Set<NodeJS.Timeout>;
+  dropTimer?: NodeJS.Timeout;
+}
+
+export interface SseHubOptions {
+  keepAliveMs: number;
+  timers: TimerSet;
+  faults: FaultInjector;
+  /** Chaos drops land within this long after opening, i.e. while generations are in flight. */
+  chaosDropWindowMs: number;
+}
+
+/** Owns the open GET /api/events streams: heartbeats, broadcasts, and the SSE faults. */
+export class SseHub {
+  private readonly connections = new Set<Connection>();
+  private accepted = 0;
+
+  constructor(private readonly options: SseHubOptions) {
+    options.faults.onChange(() => {
+      for (const connection of this.connections) this.scheduleDrop(connection);
+    });
+  }
+
+  open(): number {
+    return this.connections.size;
+  }
+
+  total(): number {
+    return this.accepted;
+  }
+
+  accept(res: ServerResponse): void {
+    const { faults, timers, keepAliveMs, chaosDropWindowMs } = this.options;
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream',
+      'Cache-Control': 'no-cache',
+      Connection: 'keep-alive',
+    });
+    res.flushHeaders();
+    const plan = faults.planSseConnection(chaosDropWindowMs);
+    const openedAt = Date.now();
+    const connection: Connection = {
+      res,
+      openedAt,
+      stalled: plan.stall,
+      chaosDropAt: plan.chaosDropAfterMs === null ? null : openedAt + plan.chaosDropAfterMs,
+      timers: new Set(),
+    };
+    this.connections.add(connection);
+    this.accepted += 1;
+    res.on('close', () => {
+      this.connections.delete(connection);
+      for (const timer of connection.timers) timers.cancel(timer);
+      timers.cancel(connection.dropTimer);
+    });
+    this.scheduleDrop(connection);
+    if (connection.stalled) return;
+
+    res.write(unrelatedEvent());
+    connection.timers.add(timers.every(keepAliveMs, () => res.write(KEEP_ALIVE)));
+    this.scheduleUnrelatedEvent(connection);
+  }
+
+  /** Sends to the subscribers connected now; there is no buffer and no replay (§7). */
+  broadcast(name: string, data: string): void {
+    const frame = formatEvent(name, data);
+    for (const connection of this.connections) {
+      if (!connection.stalled) connection.res.write(frame);
+    }
+  }
+
+  closeAll(): void {
+    for (const connection of this.connections) connection.res.destroy();
+  }
+
+  private scheduleUnrelatedEvent(connection: Connection): void {
+    const { timers, keepAliveMs } = this.options;
+    const delay = keepAliveMs * (1 + Math.random() * 2);
+    const timer = timers.after(delay, () => {
+      connection.timers.delete(timer);
+      connection.res.write(unrelatedEvent());
+      this.scheduleUnrelatedEvent(connection);
+    });
+    connection.timers.add(timer);
+  }
+
+  /** (Re)arms the drop deadline: the earlier of the chaos deadline and `sseDropAfterMs` as set now. */
+  private scheduleDrop(connection: Connection): void {
+    const { timers, faults } = this.options;
+    timers.cancel(connection.dropTimer);
+    const dropAfterMs = faults.sseDropAfterMs();
+    const deadlines = [connection.chaosDropAt, dropAfterMs === null ? null : connection.openedAt + dropAfterMs]
+      .filter((deadline): deadline is number => deadline !== null);
+    connection.dropTimer =
+      deadlines.length === 0
+        ? undefined
+        : timers.after(Math.max(0, Math.min(...deadlines) - Date.now()), () => connection.res.destroy());
+  }
+}

@@ -1,5 +1,9 @@
 import * as assert from 'node:assert/strict';
-import { OxenProtocolError } from '../../src/oxen/errors';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { downloadImage } from '../../src/generation/download';
+import { OxenNetworkError, OxenProtocolError } from '../../src/oxen/errors';
 import { OxenTransport } from '../../src/oxen/transport';
 import { apiOriginOf, checkDownloadUrl } from '../../src/oxen/urlPolicy';
 import { clientFor, startCaptureServer, TEST_KEY, useEmulator, waitFor } from './support/oxen';
@@ -74,5 +78,51 @@ describe('URL policy (SEC-10)', () => {
     assert.throws(() => apiOriginOf('file:///tmp'), OxenProtocolError);
     assert.equal(apiOriginOf('https://hub.oxen.ai/'), 'https://hub.oxen.ai');
     assert.throws(() => new OxenTransport({ baseUrl: 'javascript:1', getApiKey: async () => 'k', userAgent: 'u' }), OxenProtocolError);
+  });
+});
+
+describe('transport: timeouts on every phase (REL-10)', () => {
+  it('gives up when no response headers arrive in time', async () => {
+    const silent = await startCaptureServer(() => undefined);
+    try {
+      const started = Date.now();
+      await assert.rejects(clientFor(silent.url, { timeouts: { headersMs: 150 } }).listModels(), (error: unknown) => {
+        assert.ok(error instanceof OxenNetworkError);
+        assert.equal(error.timedOut, true);
+        return true;
+      });
+      assert.ok(Date.now() - started < 2000);
+    } finally {
+      await silent.close();
+    }
+  });
+
+  it('gives up on a body that goes silent, and on a download that takes too long in total', async () => {
+    const stalling = await startCaptureServer((_, response) => {
+      response.writeHead(200, { 'content-type': 'image/png', 'content-length': '1000' });
+      response.write(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]));
+    });
+    const folder = await fs.mkdtemp(path.join(os.tmpdir(), 'oxen-timeouts-'));
+    try {
+      const idle = clientFor(stalling.url, { timeouts: { bodyIdleMs: 150 } });
+      const download = (totalTimeoutMs: number, client = idle) =>
+        downloadImage({
+          transport: client.transport,
+          urls: [`${stalling.url}/image.png`],
+          tempPath: path.join(folder, 'x.part'),
+          maxBytes: 10_000,
+          totalTimeoutMs,
+          signal: new AbortController().signal,
+        });
+      await assert.rejects(download(60_000), OxenNetworkError, 'body idle timeout');
+      await assert.rejects(download(200, clientFor(stalling.url)), (error: unknown) => {
+        assert.ok(error instanceof OxenNetworkError && error.timedOut);
+        return true;
+      });
+      assert.deepEqual(await fs.readdir(folder), [], 'no partial file left (REL-09)');
+    } finally {
+      await stalling.close();
+      await fs.rm(folder, { recursive: true, force: true });
+    }
   });
 });

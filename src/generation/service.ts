@@ -198,11 +198,17 @@ export class GenerationService {
     this.changed();
     await this.tracker.ensureStream();
     const outcomes = await Promise.allSettled(records.map((record) => this.enqueue(record)));
-    const refused = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
-    const generationIds = records.flatMap((record) => this.journal.get(record.id)?.generations.map((g) => g.id) ?? []);
-    if (refused && generationIds.length === 0 && !records.some((record) => this.journal.get(record.id))) {
-      throw refused.reason;
+    const refusals = records.flatMap((record, index) => {
+      const outcome = outcomes[index];
+      return outcome.status === 'rejected' ? [{ record, error: outcome.reason as unknown }] : [];
+    });
+    if (refusals.length === records.length) throw refusals[0].error;
+    // Part of the batch was accepted: the caller gets its ids, the refused rest arrives as failures.
+    for (const { record, error } of refusals) {
+      await this.journal.put(record);
+      await this.reportRefusal(record, failureFrom(error));
     }
+    const generationIds = records.flatMap((record) => this.journal.get(record.id)?.generations.map((g) => g.id) ?? []);
     return { batchId, generationIds };
   }
 

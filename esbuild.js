@@ -1,4 +1,5 @@
-// Builds the extension host bundles: a small entry (activation) and the lazily required core.
+// Builds the extension host bundles (a small entry for activation, the lazily required core) and
+// the sidebar webview bundle.
 const esbuild = require('esbuild');
 
 const production = process.argv.includes('--production');
@@ -35,12 +36,29 @@ async function main() {
     metafile: true,
     plugins: watch ? [problemMatcherPlugin] : [],
   });
+  // The sidebar webview (media/webview → dist/webview/main.js + main.css + the codicon font).
+  const webviewCtx = await esbuild.context({
+    entryPoints: { main: 'media/webview/main.ts' },
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: 'chrome120',
+    minify: production,
+    sourcemap: !production,
+    sourcesContent: false,
+    outdir: 'dist/webview',
+    loader: { '.ttf': 'file' },
+    assetNames: '[name]',
+    logLevel: 'warning',
+    metafile: true,
+    plugins: watch ? [problemMatcherPlugin] : [],
+  });
   if (watch) {
-    await ctx.watch();
+    await Promise.all([ctx.watch(), webviewCtx.watch()]);
     return;
   }
-  await ctx.rebuild();
-  await ctx.dispose();
+  await Promise.all([ctx.rebuild(), webviewCtx.rebuild()]);
+  await Promise.all([ctx.dispose(), webviewCtx.dispose()]);
 }
 
 main().catch((error) => {

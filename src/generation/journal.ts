@@ -62,8 +62,8 @@ export interface SubmissionRecord {
   indexInBatch: number;
   state: SubmissionState;
   cancelRequested?: boolean;
-  /** An unconfirmed enqueue is re-sent at most once, and only after a lookup found nothing. */
-  resent?: boolean;
+  /** Re-sends of an unconfirmed enqueue, each made only after a lookup found nothing (REL-07). */
+  resends?: number;
   failure?: FailureInfo;
   generations: GenerationEntry[];
 }

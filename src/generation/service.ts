@@ -32,7 +32,8 @@ export interface SubmitRequest {
   params: Record<string, unknown>;
   /** Images wanted, 1-4. */
   count: number;
-  destination: Destination;
+  /** Where each image goes; a function receives that image's own parameters (its seed). */
+  destination: Destination | ((params: Record<string, unknown>) => Promise<Destination>);
   target?: unknown;
 }
 
@@ -59,6 +60,8 @@ export interface GenerationServiceOptions {
 
 const MAX_COUNT = 4;
 const RATE_LIMIT_ATTEMPTS = 4;
+/** Each re-send follows a lookup that found nothing, so it cannot duplicate; the bound stops a loop. */
+const MAX_RESENDS = 3;
 const RATE_LIMIT_DEFAULT_WAIT_MS = 1000;
 const RATE_LIMIT_MAX_WAIT_MS = 30_000;
 const ACTIVE_STATES = new Set(['queued', 'processing']);
@@ -98,6 +101,7 @@ export class GenerationService {
   private readonly downloads = new Map<string, AbortController>();
   private readonly downloadLimit: ConcurrencyLimit;
   private unresolvedTimer: NodeJS.Timeout | undefined;
+  private readonly resolving = new Set<string>();
   private disposed = false;
 
   constructor(private readonly options: GenerationServiceOptions) {
@@ -181,6 +185,10 @@ export class GenerationService {
       typeof seed === 'number'
         ? Array.from({ length: request.count }, (_, index) => ({ params: { ...request.params, seed: seed + index }, count: 1 }))
         : [{ params: request.params, count: request.count }];
+    const { destination } = request;
+    const destinations = await Promise.all(
+      slots.map((slot) => (typeof destination === 'function' ? destination(slot.params) : destination)),
+    );
     const records: SubmissionRecord[] = slots.map((slot, indexInBatch) => ({
       id: randomUUID(),
       batchId,
@@ -189,7 +197,7 @@ export class GenerationService {
       model: request.model,
       params: slot.params,
       numGenerations: slot.count,
-      destination: request.destination,
+      destination: destinations[indexInBatch],
       target: request.target,
       state: 'submitting',
       generations: [],
@@ -358,27 +366,43 @@ export class GenerationService {
   }
 
   /** REL-07: find the rows an ambiguous enqueue may have created; re-send only if there are none. */
+  /** One lookup at a time per submission: a second one would see the first one's find as claimed. */
   private async resolveUnresolved(record: SubmissionRecord): Promise<void> {
+    if (record.state !== 'unresolved') return;
+    if (this.resolving.has(record.id)) {
+      this.scheduleUnresolvedCheck();
+      return;
+    }
+    this.resolving.add(record.id);
+    try {
+      await this.lookUpOrResend(record);
+    } finally {
+      this.resolving.delete(record.id);
+    }
+  }
+
+  private async lookUpOrResend(record: SubmissionRecord): Promise<void> {
     let rows: GenerationRow[];
     try {
       rows = await findSubmittedRows(this.options.client, record, this.claimedIds());
     } catch (error) {
-      this.options.log?.(`Could not look for the unconfirmed submission yet: ${(error as Error).message}`);
+      this.options.log?.(`Could not look for unconfirmed submission ${record.id} yet: ${(error as Error).message}`);
       this.scheduleUnresolvedCheck();
       return;
     }
+    this.options.log?.(`Lookup for unconfirmed submission ${record.id}: ${rows.length} matching generation(s).`);
     if (rows.length > 0) {
       await this.adopt(record, rows.map((row) => row.id));
       for (const row of rows) this.onSignal({ generationId: row.id, status: row.status, resultUrl: row.resultUrl, error: row.error, source: 'status-read' });
       return;
     }
-    if (record.resent) {
+    if ((record.resends ?? 0) >= MAX_RESENDS) {
       this.scheduleUnresolvedCheck();
       return;
     }
     await this.journal.update(record.id, (submission) => {
       submission.state = 'submitting';
-      submission.resent = true;
+      submission.resends = (submission.resends ?? 0) + 1;
     });
     try {
       await this.enqueue(record);

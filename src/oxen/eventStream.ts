@@ -168,6 +168,7 @@ export class ResilientEventStream {
     watchdog.unref?.();
 
     let response: SseConnection | undefined;
+    let iterator: AsyncIterator<Uint8Array> | undefined;
     let openedAt: number | undefined;
     try {
       if (session.stopped) return { kind: 'stopped' };
@@ -192,6 +193,8 @@ export class ResilientEventStream {
       const status = response.status;
       if (status === 401 || status === 403) {
         this.log(`event stream: HTTP ${status}, the API key was refused; not retrying`);
+        // Marked stopped before the callbacks run, so a start() from inside them begins afresh.
+        session.stopped = true;
         this.setState('unauthorized');
         this.call(() => this.options.onUnauthorized?.(status));
         return { kind: 'unauthorized' };
@@ -210,7 +213,8 @@ export class ResilientEventStream {
       openedAt = Date.now();
       this.setState('open');
       this.call(() => this.options.onOpen?.());
-      await this.read(response.body, aborted, () => watchdog.refresh());
+      iterator = response.body[Symbol.asyncIterator]();
+      await this.read(iterator, connection.signal, aborted, () => watchdog.refresh());
       if (session.stopped) return { kind: 'stopped' };
       if (!stalled) this.log('event stream: connection closed');
       return { kind: 'retry' };
@@ -225,24 +229,22 @@ export class ResilientEventStream {
       clearTimeout(watchdog);
       session.abort.signal.removeEventListener('abort', onSessionAbort);
       connection.abort();
-      try {
-        response?.discard?.();
-      } catch {
-        // Already released.
-      }
+      if (response) await release(response, iterator);
     }
   }
 
   /** Reads the body until it ends, fails, or the connection is aborted (whichever comes first). */
-  private async read(body: AsyncIterable<Uint8Array>, aborted: Promise<'aborted'>, onBytes: () => void): Promise<void> {
+  private async read(iterator: AsyncIterator<Uint8Array>, signal: AbortSignal, aborted: Promise<'aborted'>, onBytes: () => void): Promise<void> {
     const parser = new SseParser(
       {
-        onEvent: (event) => this.call(() => this.options.onEvent(event)),
+        // Nothing is delivered once the connection is aborted (e.g. stop() called from onEvent).
+        onEvent: (event) => {
+          if (!signal.aborted) this.call(() => this.options.onEvent(event));
+        },
         onOversize: (bytes) => this.log(`event stream: discarded an oversized event (${bytes} bytes)`),
       },
       { maxEventBytes: this.options.maxEventBytes },
     );
-    const iterator = body[Symbol.asyncIterator]();
     try {
       for (;;) {
         const next = iterator.next();
@@ -254,12 +256,6 @@ export class ResilientEventStream {
       }
     } finally {
       parser.end();
-      // Release the body and wait (briefly) until it is closed, so the next connection never
-      // overlaps this one; a body that ignores the abort must not delay stop() for long.
-      const closed = Promise.resolve()
-        .then(() => iterator.return?.())
-        .catch(() => undefined);
-      await settleWithin(closed, RELEASE_WAIT_MS);
     }
   }
 
@@ -291,6 +287,27 @@ function isEventStream(header: string | string[] | undefined): boolean {
   const value = Array.isArray(header) ? header[0] : header;
   if (!value) return false;
   return value.split(';')[0].trim().toLowerCase() === 'text/event-stream';
+}
+
+/**
+ * Releases a response (read or not: refused answers are never read) and waits, briefly, until its
+ * body is closed, so the next connection never overlaps this one. A body that ignores the abort
+ * must not delay stop() for long.
+ */
+async function release(response: SseConnection, iterator: AsyncIterator<Uint8Array> | undefined): Promise<void> {
+  const closed = Promise.resolve().then(async () => {
+    response.discard?.();
+    await (iterator ?? response.body[Symbol.asyncIterator]()).return?.();
+    await streamClosed(response.body);
+  });
+  await settleWithin(closed, RELEASE_WAIT_MS);
+}
+
+/** A Node stream body (undici's) emits 'close' once its socket is released; other bodies: nothing to wait for. */
+function streamClosed(body: unknown): Promise<void> {
+  const stream = body as { closed?: unknown; once?: unknown };
+  if (typeof stream.once !== 'function' || typeof stream.closed !== 'boolean' || stream.closed) return Promise.resolve();
+  return new Promise((resolve) => (stream.once as (event: string, listener: () => void) => void).call(stream, 'close', () => resolve()));
 }
 
 /** Waits for `promise` to settle, but no longer than `ms`. */

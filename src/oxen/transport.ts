@@ -1,4 +1,4 @@
-import { Agent, type Dispatcher, EnvHttpProxyAgent, request } from 'undici';
+import { Agent, type Dispatcher, EnvHttpProxyAgent, type FormData, request } from 'undici';
 import { errorFromResponse, type ErrorContext } from './errorMapping';
 import { OxenCancelledError, OxenNetworkError, OxenProtocolError } from './errors';
 import { apiOriginOf, checkDownloadUrl } from './urlPolicy';
@@ -139,6 +139,26 @@ export class OxenTransport {
     }
   }
 
+  /**
+   * A multipart/form-data call (repository uploads, oxen-api.md §14): same origin rule, timeouts
+   * and error mapping as `requestJson`; undici writes the boundary and content type.
+   */
+  async requestMultipart(method: string, path: string, form: FormData, init: Omit<JsonRequest, 'body'> = {}): Promise<unknown> {
+    const url = this.apiUrl(path, init.query);
+    const deadline = AbortSignal.timeout(this.timeouts.requestMs);
+    const signal = init.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
+    const response = await this.send(url, method, { accept: 'application/json' }, form, signal, init.signal);
+    const text = await this.readText(response, signal, init.signal);
+    if (response.status < 200 || response.status >= 300) {
+      throw errorFromResponse(response.status, response.headers, text, init.context);
+    }
+    try {
+      return text.trim() === '' ? {} : JSON.parse(text);
+    } catch {
+      throw new OxenProtocolError(`Oxen answered ${method} ${path} with something that is not JSON.`, { status: response.status });
+    }
+  }
+
   /** Opens a long-lived response (SSE): no body idle timeout, the caller runs a watchdog. */
   async openStream(path: string, signal: AbortSignal): Promise<StreamedResponse> {
     const url = this.apiUrl(path);
@@ -173,7 +193,7 @@ export class OxenTransport {
     url: URL,
     method: string,
     headers: Record<string, string>,
-    body: string | undefined,
+    body: string | FormData | undefined,
     signal: AbortSignal,
     callerSignal: AbortSignal | undefined,
     bodyTimeout?: number,

@@ -14,6 +14,7 @@ import { historyRoutes } from './routes/history';
 import { imageRoutes } from './routes/images';
 import { modelRoutes } from './routes/models';
 import { queueRoutes } from './routes/queue';
+import { repoFileRoutes } from './routes/repoFiles';
 import { SseHub } from './sse';
 import { toCompletionEvent, toRow, type GenerationRow } from './state/generation';
 import { GenerationQueue } from './state/queue';
@@ -95,7 +96,8 @@ const DEFAULT_VARIANTS: Variants = {
   maxNumGenerations: 4,
 };
 
-const API_ROUTES: Route[] = [...queueRoutes, ...historyRoutes, ...imageRoutes, ...modelRoutes, ...eventRoutes, ...fileRoutes];
+// repoFileRoutes first: its GET serves uploaded files and hands anything else to fileRoutes.
+const API_ROUTES: Route[] = [...queueRoutes, ...historyRoutes, ...imageRoutes, ...modelRoutes, ...eventRoutes, ...repoFileRoutes, ...fileRoutes];
 
 function listen(server: Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -266,6 +266,33 @@ describe('ResilientEventStream (real HTTP against the emulator)', function () {
     assert.equal(h.stream.connectAttempts, 2);
   });
 
+  it('REL-03: start() called from inside onUnauthorized (key fixed at once) begins a fresh connection', async () => {
+    let key = 'wrong-key';
+    const probe: Probe = { attempts: [], active: 0, maxActive: 0 };
+    const statuses: number[] = [];
+    let opens = 0;
+    const stream: ResilientEventStream = new ResilientEventStream({
+      open: httpOpener(() => emu.apiUrl, () => key, probe),
+      keepAliveMs: KEEP_ALIVE_MS,
+      onEvent: () => undefined,
+      onOpen: () => opens++,
+      onUnauthorized: (status) => {
+        statuses.push(status);
+        key = 'test-key';
+        stream.start();
+      },
+    });
+    try {
+      stream.start();
+      await waitFor(() => opens === 1, 2000, 'open after the key was fixed');
+      assert.deepEqual(statuses, [401]);
+      assert.equal(stream.connectAttempts, 2);
+      assert.equal(probe.maxActive, 1);
+    } finally {
+      await stream.stop();
+    }
+  });
+
   it('REL-03: 403 is treated like 401', async () => {
     emu.faults.set({ httpErrors: [{ path: '/api/events', status: 403, times: 5 }] });
     const h = make();
@@ -424,6 +451,28 @@ describe('ResilientEventStream (real HTTP against the emulator)', function () {
     } finally {
       await closeTiny(tiny.server);
     }
+  });
+
+  it('stop() called from inside onEvent: nothing more is delivered and the connection closes', async () => {
+    let stopping: Promise<void> | undefined;
+    const h = make({
+      onEvent: (event) => {
+        if (event.type === 'media_generation_completed') stopping ??= h.stream.stop();
+      },
+    });
+    h.stream.start();
+    await waitFor(() => h.stream.state === 'open', 2000, 'open');
+    // Usually one chunk holding both events: the second must not be delivered after stop().
+    emu.emit('media_generation_completed', '{"n":1}');
+    emu.emit('media_generation_completed', '{"n":2}');
+    await waitFor(() => stopping !== undefined, 2000, 'first event');
+    await stopping;
+    assert.deepEqual(
+      h.events.filter((e) => e.type === 'media_generation_completed').map((e) => e.data),
+      ['{"n":1}'],
+    );
+    assert.equal(h.stream.state, 'stopped');
+    await waitFor(() => emu.sse.open() === 0, 1000, 'closed on the server');
   });
 
   it('a listener that throws does not break the stream', async () => {

@@ -91,6 +91,17 @@ describe('generation service (against the emulator)', () => {
     assert.ok(storage.every((r) => r.authorization === undefined), 'SEC-04: no key to the storage origin');
   });
 
+  it('names each image of a batch from its own parameters (its seed)', async () => {
+    const { service, events, folder } = await harness(emulator());
+    await service.submit({
+      ...request(folder),
+      count: 2,
+      destination: async (params) => ({ folder, baseName: `fox-${String(params.seed)}` }),
+    });
+    await waitFor(() => events.length === 2, 5000, 'two images named by their seeds');
+    assert.deepEqual(await imagesIn(folder), ['fox-1234.png', 'fox-1235.png']);
+  });
+
   it('keeps one connection for many generations in flight (PERF-03)', async () => {
     const { service, events, folder } = await harness(emulator());
     emulator().hold(true);

@@ -1,0 +1,136 @@
+import * as vscode from 'vscode';
+import type { GenerationView } from './generation/generationEvents';
+import type { JournalStore } from './generation/journal';
+import { GenerationService } from './generation/service';
+import type { ApiKeyStore } from './host/apiKeyStore';
+import { HistoryStore, type HistoryEntry } from './host/historyStore';
+import type { Log } from './host/log';
+import { PaletteMemory } from './host/paletteMemory';
+import { affectsConnection, readConnectionSettings, type ConnectionSettings } from './host/settings';
+import { OxenClient } from './oxen/client';
+import { OxenTransport } from './oxen/transport';
+import { cancelGenerationCommand } from './ui/commands/cancelGeneration';
+import { generateImageCommand } from './ui/commands/generateImage';
+import { generateImageHereCommand } from './ui/commands/generateImageHere';
+import { GenerationRunner } from './ui/generationRunner';
+import { ModelCatalog } from './ui/modelCatalog';
+import { RequestWaiters } from './ui/requestWaiters';
+import { ResultHandler } from './ui/resultHandler';
+import { GenerationStatusBar } from './ui/statusBar';
+import { UnauthorizedNotice } from './ui/unauthorizedNotice';
+
+/**
+ * The lazily loaded part of the extension (dist/core.js): the Oxen client, the generation
+ * service and everything that needs them. extension.ts requires it on the first command, or at
+ * activation only when the journal holds unfinished work, so activation stays cheap (PERF-02).
+ */
+
+/** What the always-loaded part hands over; it owns these and outlives any core. */
+export interface CoreHost {
+  context: vscode.ExtensionContext;
+  apiKey: ApiKeyStore;
+  log: Log;
+  journalStore: JournalStore;
+  /** The base URL or proxy changed: the host replaces this core with a new one. */
+  onConnectionChanged(): void;
+}
+
+/** Read-only views for tests and, later, the sidebar. Holds nothing secret. */
+export interface CoreApi {
+  views(): GenerationView[];
+  hasPendingWork(): boolean;
+  history(): HistoryEntry[];
+  connection(): ConnectionSettings;
+}
+
+export interface Core {
+  generateImage(argument?: unknown): Promise<unknown>;
+  generateImageHere(argument?: unknown): Promise<unknown>;
+  cancelGeneration(argument?: unknown): Promise<unknown>;
+  /** The key was set or cleared. */
+  credentialsChanged(): void;
+  /** Picks up the journal's unfinished work (REL-06); only in a trusted workspace, as it writes files. */
+  resumePending(): Promise<void>;
+  readonly api: CoreApi;
+  /** Aborts streams, polls and downloads (REL-10); the journal keeps what is unfinished. */
+  dispose(): Promise<void>;
+}
+
+function sameConnection(a: ConnectionSettings, b: ConnectionSettings): boolean {
+  return a.apiBaseUrl === b.apiBaseUrl && a.proxyUrl === b.proxyUrl && a.proxyStrictSSL === b.proxyStrictSSL;
+}
+
+export function createCore(host: CoreHost): Core {
+  const { context, apiKey, log } = host;
+  const connection = readConnectionSettings();
+  if (!connection.proxyStrictSSL) {
+    log.warn('http.proxyStrictSSL is off, but Oxen Image Studio always verifies certificates; add a private CA with NODE_EXTRA_CA_CERTS.');
+  }
+  const transport = new OxenTransport({
+    baseUrl: connection.apiBaseUrl,
+    getApiKey: () => apiKey.get(),
+    userAgent: `oxen-image-studio/${String(context.extension.packageJSON.version)} vscode/${vscode.version}`,
+    proxyUrl: connection.proxyUrl,
+    env: process.env,
+  });
+  const client = new OxenClient(transport);
+  const statusBar = new GenerationStatusBar();
+  const unauthorized = new UnauthorizedNotice();
+  const waiters = new RequestWaiters(() => service.views());
+  const service: GenerationService = new GenerationService({
+    client,
+    store: host.journalStore,
+    log: (message) => log.info(message),
+    onUnauthorized: () => unauthorized.show(),
+    onChange: () => {
+      statusBar.update(service.views());
+      waiters.checkAll();
+    },
+  });
+  const history = new HistoryStore(context.workspaceState);
+  const unsubscribe = service.onTerminal(new ResultHandler({ service, history, waiters, log }).handle);
+  const catalog = new ModelCatalog(client);
+  const runner = new GenerationRunner({ service, catalog, waiters, hasApiKey: async () => (await apiKey.get()) !== undefined, log });
+  const palette = { runner, catalog, memory: new PaletteMemory(context.globalState) };
+  const configuration = vscode.workspace.onDidChangeConfiguration((event) => {
+    if (!affectsConnection(event)) return;
+    let changed = true;
+    try {
+      changed = !sameConnection(readConnectionSettings(), connection);
+    } catch (error) {
+      log.warn((error as Error).message); // the new core reports it to whoever uses it next
+    }
+    if (changed) host.onConnectionChanged();
+  });
+  statusBar.update(service.views());
+  log.info(`Connected to ${connection.apiBaseUrl}${connection.proxyUrl ? ' through the configured proxy' : ''}.`);
+
+  return {
+    generateImage: generateImageCommand(palette),
+    generateImageHere: generateImageHereCommand(palette),
+    cancelGeneration: cancelGenerationCommand({ service, log }),
+    credentialsChanged() {
+      unauthorized.keyChanged();
+      service.credentialsChanged();
+    },
+    async resumePending() {
+      if (!vscode.workspace.isTrusted || !service.hasPendingWork()) return;
+      log.info('Resuming unfinished generations from the journal.');
+      await service.resume();
+    },
+    api: {
+      views: () => service.views(),
+      hasPendingWork: () => service.hasPendingWork(),
+      history: () => history.list(),
+      connection: () => ({ ...connection }),
+    },
+    async dispose() {
+      configuration.dispose();
+      await service.dispose();
+      unsubscribe();
+      waiters.dispose();
+      statusBar.dispose();
+      await transport.close();
+    },
+  };
+}

@@ -1,0 +1,122 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { Core, CoreApi } from './core';
+import { ApiKeyStore } from './host/apiKeyStore';
+import { CoreLoader } from './host/coreLoader';
+import { RedactingLog } from './host/log';
+import { MementoJournalStore } from './host/mementoJournalStore';
+import { COMMANDS } from './ui/commandIds';
+import { clearApiKeyCommand } from './ui/commands/clearApiKey';
+import { setApiKeyCommand } from './ui/commands/setApiKey';
+import { showLogCommand } from './ui/commands/showLog';
+import { showCoreLoadFailure } from './ui/coreLoadFailure';
+
+/**
+ * The composition root. Activation is cheap and makes no network request (PERF-01): it builds
+ * the host adapters, registers the commands and returns the test API. The core (Oxen client,
+ * generation service, zod, undici) is a separate chunk, dist/core.js, required on the first
+ * command that needs it, or right away only when the journal holds unfinished work (REL-06).
+ */
+
+/** What `vscode.extensions.getExtension(...).exports` gives: enough for tests, nothing secret. */
+export interface OxenImageStudioApi {
+  /** Loads the core if it is not yet loaded. */
+  whenCoreReady(): Promise<CoreApi>;
+  isCoreLoaded(): boolean;
+  /**
+   * Does what a window reload does to the extension: disposes the core as `deactivate()` does,
+   * then starts it again from the same journal as activation does (REL-06 tests).
+   */
+  simulateReload(): Promise<void>;
+  /** Folder of the log file (SEC-05 tests read it). */
+  readonly logFolder: vscode.Uri;
+  /** Everything the extension keeps in global and workspace state (SEC-05 tests). */
+  storedState(): { global: Record<string, unknown>; workspace: Record<string, unknown> };
+}
+
+/** REL-10: deactivate() must resolve within 2 s, whatever the network does. */
+const SHUTDOWN_BUDGET_MS = 1800;
+
+let shutDown: (() => Promise<void>) | undefined;
+
+function requireCoreChunk(): typeof import('./core') {
+  // A runtime path esbuild leaves alone: the core stays out of dist/extension.js.
+  return require(path.join(__dirname, 'core.js'));
+}
+
+function mementoContents(memento: vscode.Memento): Record<string, unknown> {
+  return Object.fromEntries(memento.keys().map((key) => [key, memento.get(key)]));
+}
+
+export function activate(context: vscode.ExtensionContext): OxenImageStudioApi {
+  const log = new RedactingLog('Oxen Image Studio');
+  const apiKey = new ApiKeyStore(context.secrets, process.env, (key) => log.addSecret(key));
+  const journalStore = new MementoJournalStore(context.workspaceState);
+  const loader: CoreLoader<Core> = new CoreLoader(() =>
+    requireCoreChunk().createCore({ context, apiKey, log, journalStore, onConnectionChanged: () => void restart() }),
+  );
+
+  /** Activation-time start: only when there is unfinished work, and only where files may be written. */
+  function resumeIfPending(): void {
+    if (!journalStore.hasPendingWork() || !vscode.workspace.isTrusted) return;
+    loader.get().then(
+      (core) => core.resumePending(),
+      (error: unknown) => log.error(`Could not resume unfinished generations: ${(error as Error).message}`),
+    );
+  }
+
+  async function restart(): Promise<void> {
+    log.info('Connection settings changed: restarting the generation service.');
+    await loader.unload();
+    resumeIfPending();
+  }
+
+  /** Runs a core command; a core that cannot start is explained to a user, thrown to a caller. */
+  function coreCommand(pick: (core: Core) => (argument?: unknown) => Promise<unknown>) {
+    return async (argument?: unknown): Promise<unknown> => {
+      let core: Core;
+      try {
+        core = await loader.get();
+      } catch (error) {
+        log.error(`The core could not start: ${(error as Error).message}`);
+        if (argument !== undefined && !(argument instanceof vscode.Uri)) throw error;
+        showCoreLoadFailure(error);
+        return undefined;
+      }
+      return pick(core)(argument);
+    };
+  }
+
+  context.subscriptions.push(
+    log,
+    apiKey,
+    vscode.commands.registerCommand(COMMANDS.generateImage, coreCommand((core) => core.generateImage)),
+    vscode.commands.registerCommand(COMMANDS.generateImageHere, coreCommand((core) => core.generateImageHere)),
+    vscode.commands.registerCommand(COMMANDS.cancelGeneration, coreCommand((core) => core.cancelGeneration)),
+    vscode.commands.registerCommand(COMMANDS.setApiKey, setApiKeyCommand(apiKey)),
+    vscode.commands.registerCommand(COMMANDS.clearApiKey, clearApiKeyCommand(apiKey)),
+    vscode.commands.registerCommand(COMMANDS.showLog, showLogCommand(log)),
+    apiKey.onDidChange(() => loader.ifLoaded((core) => core.credentialsChanged())),
+    vscode.workspace.onDidGrantWorkspaceTrust(resumeIfPending),
+  );
+  shutDown = async () => {
+    await Promise.race([loader.unload(), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_BUDGET_MS))]);
+  };
+  // After this function returns: activation itself stays free of I/O.
+  setImmediate(resumeIfPending);
+
+  return {
+    whenCoreReady: async () => (await loader.get()).api,
+    isCoreLoaded: () => loader.isLoaded(),
+    simulateReload: async () => {
+      await shutDown?.();
+      resumeIfPending();
+    },
+    logFolder: context.logUri,
+    storedState: () => ({ global: mementoContents(context.globalState), workspace: mementoContents(context.workspaceState) }),
+  };
+}
+
+export async function deactivate(): Promise<void> {
+  await shutDown?.();
+}

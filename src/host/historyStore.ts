@@ -1,0 +1,36 @@
+import type * as vscode from 'vscode';
+
+/** One saved image, as the sidebar's gallery will list it. */
+export interface HistoryEntry {
+  generationId: string;
+  model: string;
+  prompt: string;
+  /** Parameters exactly as sent, seed included, so the image can be made again. */
+  params: Record<string, unknown>;
+  /** Path relative to its workspace folder, `/`-separated. */
+  file: string;
+  /** Name of the workspace folder `file` is in (multi-root workspaces). */
+  workspaceFolder: string;
+  /** ISO 8601 time the generation was requested. */
+  created: string;
+}
+
+const HISTORY_STATE_KEY = 'oxenImageStudio.history';
+/** Enough for a long-lived docs repository; the gallery is built to stay fast at this size (PERF-06). */
+const MAX_ENTRIES = 1000;
+
+/** Every image saved in this workspace, newest first, kept in workspace state. */
+export class HistoryStore {
+  constructor(private readonly memento: vscode.Memento) {}
+
+  list(): HistoryEntry[] {
+    const stored = this.memento.get<unknown>(HISTORY_STATE_KEY);
+    return Array.isArray(stored) ? (stored as HistoryEntry[]) : [];
+  }
+
+  /** Adds an entry; a generation delivered again after a reload replaces its earlier entry. */
+  async record(entry: HistoryEntry): Promise<void> {
+    const others = this.list().filter((existing) => existing.generationId !== entry.generationId);
+    await this.memento.update(HISTORY_STATE_KEY, [entry, ...others].slice(0, MAX_ENTRIES));
+  }
+}

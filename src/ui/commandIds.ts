@@ -1,0 +1,13 @@
+/**
+ * The public command ids (a contract: keybindings, tasks, other extensions and the tests use
+ * them). Registered in extension.ts; contributed in package.json; test/unit/manifest.test.ts
+ * checks that both lists match.
+ */
+export const COMMANDS = {
+  generateImage: 'oxenImageStudio.generateImage',
+  generateImageHere: 'oxenImageStudio.generateImageHere',
+  cancelGeneration: 'oxenImageStudio.cancelGeneration',
+  setApiKey: 'oxenImageStudio.setApiKey',
+  clearApiKey: 'oxenImageStudio.clearApiKey',
+  showLog: 'oxenImageStudio.showLog',
+} as const;

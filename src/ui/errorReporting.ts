@@ -1,0 +1,94 @@
+import * as vscode from 'vscode';
+import type { FailureInfo } from '../generation/journal';
+import { OxenError, OxenUnknownModelError } from '../oxen/errors';
+import { SettingsError } from '../host/settings';
+import { COMMANDS } from './commandIds';
+import { MissingApiKeyError } from './userErrors';
+import { UntrustedWorkspaceError } from './workspaceTrust';
+
+export interface Action {
+  title: string;
+  run(): Thenable<unknown>;
+}
+
+interface Described {
+  message: string;
+  actions: Action[];
+}
+
+const setApiKeyAction = (): Action => ({
+  title: vscode.l10n.t('Set API Key'),
+  run: () => vscode.commands.executeCommand(COMMANDS.setApiKey),
+});
+
+const showLogAction = (): Action => ({
+  title: vscode.l10n.t('Show Log'),
+  run: () => vscode.commands.executeCommand(COMMANDS.showLog),
+});
+
+/** A user-facing sentence for each kind of failure; the core's English text is the detail. */
+function messageForKind(kind: string, detail: string): string {
+  switch (kind) {
+    case 'unauthorized':
+      return vscode.l10n.t('Oxen did not accept the API key. Set a valid key to continue.');
+    case 'insufficient-credits':
+      return vscode.l10n.t('Your Oxen account has run out of credits: {0}', detail);
+    case 'invalid-params':
+      return vscode.l10n.t('Oxen refused the parameters: {0}', detail);
+    case 'rate-limited':
+      return vscode.l10n.t('Oxen is limiting requests right now; try again in a moment. ({0})', detail);
+    case 'network':
+      return vscode.l10n.t('Could not reach Oxen: {0}', detail);
+    case 'server':
+      return vscode.l10n.t('Oxen had a problem: {0}', detail);
+    case 'generation-failed':
+      return vscode.l10n.t('Oxen could not generate the image: {0}', detail);
+    case 'file-system':
+      return vscode.l10n.t('The image could not be saved: {0}', detail);
+    default:
+      return detail;
+  }
+}
+
+function actionsForKind(kind: string): Action[] {
+  return kind === 'unauthorized' ? [setApiKeyAction()] : [showLogAction()];
+}
+
+/** The message and follow-up actions for anything a command can throw. */
+export function describeError(error: unknown): Described {
+  if (error instanceof MissingApiKeyError) return { message: error.message, actions: [setApiKeyAction()] };
+  if (error instanceof UntrustedWorkspaceError) {
+    return {
+      message: error.message,
+      actions: [{ title: vscode.l10n.t('Manage Workspace Trust'), run: () => vscode.commands.executeCommand('workbench.trust.manage') }],
+    };
+  }
+  if (error instanceof SettingsError) {
+    return {
+      message: error.message,
+      actions: [{ title: vscode.l10n.t('Open Settings'), run: () => vscode.commands.executeCommand('workbench.action.openSettings', error.setting) }],
+    };
+  }
+  if (error instanceof OxenUnknownModelError) {
+    return {
+      message: vscode.l10n.t('Oxen does not know the model “{0}”. Check {1}.', error.model, 'oxenImageStudio.defaultModel'),
+      actions: [{ title: vscode.l10n.t('Open Settings'), run: () => vscode.commands.executeCommand('workbench.action.openSettings', 'oxenImageStudio.defaultModel') }],
+    };
+  }
+  if (error instanceof OxenError) return { message: messageForKind(error.kind, error.message), actions: actionsForKind(error.kind) };
+  return { message: error instanceof Error ? error.message : String(error), actions: [showLogAction()] };
+}
+
+/** Same, for a generation that failed after it was accepted. */
+export function describeFailure(failure: FailureInfo): Described {
+  return { message: messageForKind(failure.kind, failure.message), actions: actionsForKind(failure.kind) };
+}
+
+/** Shows an error notification with its actions; does not wait for the user. */
+export function showError(described: Described, extraActions: Action[] = []): void {
+  const actions = [...extraActions, ...described.actions];
+  void vscode.window.showErrorMessage(described.message, ...actions.map((action) => action.title)).then((picked) => {
+    void actions.find((action) => action.title === picked)?.run();
+  });
+}
+

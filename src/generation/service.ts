@@ -45,7 +45,7 @@ export interface SubmitResult {
 export interface GenerationServiceOptions {
   client: OxenClient;
   store: JournalStore;
-  tracker?: Omit<Partial<TrackerOptions>, 'client' | 'inFlight' | 'onSignal'>;
+  tracker?: Omit<Partial<TrackerOptions>, 'client' | 'inFlight' | 'isInFlight' | 'onSignal'>;
   maxDownloadBytes?: number;
   downloadTimeoutMs?: number;
   downloadAttempts?: number;
@@ -110,6 +110,7 @@ export class GenerationService {
       ...options.tracker,
       client: options.client,
       inFlight: () => this.inFlightIds(),
+      isInFlight: (id) => ACTIVE_STATES.has(this.journal.findGeneration(id)?.generation.state ?? ''),
       onSignal: (signal) => this.onSignal(signal),
       onUnknown: (id) => this.onUnknownGeneration(id),
       onUnauthorized: options.onUnauthorized,

@@ -20,6 +20,8 @@ export interface TrackerOptions {
   client: OxenClient;
   /** Generations the service still waits for (queued or processing). */
   inFlight: () => readonly string[];
+  /** The same question for one id, without building the list (called once per stream event). */
+  isInFlight: (generationId: string) => boolean;
   onSignal: (signal: GenerationSignal) => void;
   /** A status read said the id is unknown to Oxen. */
   onUnknown?: (generationId: string) => void;
@@ -58,6 +60,7 @@ export class GenerationTracker {
   private streamOpen = false;
   private openWaiters: Array<() => void> = [];
   private timer: NodeJS.Timeout | undefined;
+  private timerMode: 'safety' | 'poll' | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private reconciling: Promise<void> | undefined;
   private disposed = false;
@@ -143,7 +146,7 @@ export class GenerationTracker {
 
   async dispose(): Promise<void> {
     this.disposed = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.clearTimer();
     this.clearIdleTimer();
     for (const waiter of this.openWaiters.splice(0)) waiter();
     await this.stream.stop();
@@ -198,7 +201,7 @@ export class GenerationTracker {
       error: parsed.data.error,
       source: 'stream',
     };
-    if (this.options.inFlight().includes(signal.generationId)) {
+    if (this.options.isInFlight(signal.generationId)) {
       this.options.onSignal(signal);
     } else {
       this.rememberEarly(signal);
@@ -236,19 +239,31 @@ export class GenerationTracker {
     this.schedule();
   }
 
-  /** Arms the next status-read round: slow while the stream is open, the poll interval otherwise. */
+  /**
+   * Arms the next status-read round: slow while the stream is open, the poll interval otherwise.
+   * A timer already armed for the same mode is kept: re-arming it on every state change of a
+   * flapping stream would postpone the status reads indefinitely (PERF-04).
+   */
   private schedule(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    if (this.disposed || this.options.inFlight().length === 0) return;
-    const delay = this.streamOpen
-      ? (this.options.reconcileIntervalMs ?? 60_000)
-      : (this.options.pollIntervalMs ?? 5_000);
+    const mode = this.streamOpen ? 'safety' : 'poll';
+    if (this.disposed || this.options.inFlight().length === 0) {
+      this.clearTimer();
+      return;
+    }
+    if (this.timer && this.timerMode === mode) return;
+    this.clearTimer();
+    const delay = mode === 'safety' ? (this.options.reconcileIntervalMs ?? 60_000) : (this.options.pollIntervalMs ?? 5_000);
+    this.timerMode = mode;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.reconcile().finally(() => this.schedule());
     }, delay);
     this.timer.unref?.();
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
   }
 
   private clearIdleTimer(): void {

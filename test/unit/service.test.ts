@@ -344,6 +344,20 @@ describe('generation service (against the emulator)', () => {
     assert.ok(service.statusReads >= 1);
   });
 
+  it('keeps polling on time while a failing stream flaps between states (PERF-04)', async () => {
+    emulator().faults.set({ httpErrors: [{ path: '/api/events', status: 503, times: 100_000 }] });
+    const { service, events, folder } = await harness(emulator(), {
+      tracker: { pollIntervalMs: 250, openWaitMs: 100, backoff: { initialMs: 20, maxMs: 40 } },
+    });
+    emulator().hold(true);
+    const { generationIds } = await service.submit(request(folder));
+    const settledAt = Date.now();
+    emulator().settle(generationIds[0], { status: 'succeeded' });
+    await waitFor(() => events.length === 1, 3000, 'saved by the poll despite the flapping stream');
+    assert.ok(Date.now() - settledAt < 1000, `took ${Date.now() - settledAt} ms with a 250 ms poll`);
+    assert.ok(emulator().requests.filter((r) => r.path === '/api/events').length > 5, 'the stream did flap');
+  });
+
   it('stops and asks for a key once when the stream is unauthorized', async () => {
     let asked = 0;
     emulator().faults.set({ httpErrors: [{ path: '/api/events', status: 401, times: 1000 }] });

@@ -214,7 +214,7 @@ export class ResilientEventStream {
       this.setState('open');
       this.call(() => this.options.onOpen?.());
       iterator = response.body[Symbol.asyncIterator]();
-      await this.read(iterator, connection.signal, aborted, () => watchdog.refresh());
+      await this.read(iterator, connection.signal, () => watchdog.refresh());
       if (session.stopped) return { kind: 'stopped' };
       if (!stalled) this.log('event stream: connection closed');
       return { kind: 'retry' };
@@ -234,7 +234,7 @@ export class ResilientEventStream {
   }
 
   /** Reads the body until it ends, fails, or the connection is aborted (whichever comes first). */
-  private async read(iterator: AsyncIterator<Uint8Array>, signal: AbortSignal, aborted: Promise<'aborted'>, onBytes: () => void): Promise<void> {
+  private async read(iterator: AsyncIterator<Uint8Array>, signal: AbortSignal, onBytes: () => void): Promise<void> {
     const parser = new SseParser(
       {
         // Nothing is delivered once the connection is aborted (e.g. stop() called from onEvent).
@@ -249,7 +249,7 @@ export class ResilientEventStream {
       for (;;) {
         const next = iterator.next();
         next.catch(() => undefined);
-        const result = await Promise.race([next, aborted]);
+        const result = await untilAborted(next, signal);
         if (result === 'aborted' || result.done) return;
         onBytes();
         parser.feed(result.value);
@@ -308,6 +308,30 @@ function streamClosed(body: unknown): Promise<void> {
   const stream = body as { closed?: unknown; once?: unknown };
   if (typeof stream.once !== 'function' || typeof stream.closed !== 'boolean' || stream.closed) return Promise.resolve();
   return new Promise((resolve) => (stream.once as (event: string, listener: () => void) => void).call(stream, 'close', () => resolve()));
+}
+
+/**
+ * `promise`'s outcome, or 'aborted' as soon as `signal` aborts. Unlike `Promise.race` with one
+ * long-lived "aborted" promise, this leaves nothing behind per call: a race adds a reaction to
+ * the long-lived promise that keeps every raced result (each chunk read) alive until the
+ * connection ends, so a long or hostile stream would grow memory without bound.
+ */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | 'aborted'> {
+  if (signal.aborted) return Promise.resolve('aborted');
+  return new Promise((resolve, reject) => {
+    const onAbort = () => resolve('aborted');
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 /** Waits for `promise` to settle, but no longer than `ms`. */

@@ -54,6 +54,20 @@ export interface JsonRequest {
 
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'ENETUNREACH', 'EHOSTUNREACH']);
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
+/** TLS refusals (OpenSSL / Node codes): the handshake failed, so nothing was sent. */
+const UNTRUSTED_CERT_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+]);
+const TLS_CODES: Record<string, string> = {
+  ...Object.fromEntries([...UNTRUSTED_CERT_CODES].map((code) => [code, 'the server\'s TLS certificate is not trusted; if a proxy or company network inspects TLS, give its CA certificate to VS Code through NODE_EXTRA_CA_CERTS'])),
+  ERR_TLS_CERT_ALTNAME_INVALID: 'the server\'s TLS certificate does not match the host name',
+  CERT_HAS_EXPIRED: 'the server\'s TLS certificate has expired',
+  CERT_NOT_YET_VALID: 'the server\'s TLS certificate is not valid yet',
+};
 
 function errorCode(error: unknown): string | undefined {
   const direct = (error as { code?: unknown })?.code;
@@ -248,8 +262,9 @@ export class OxenTransport {
     if (callerSignal?.aborted) return new OxenCancelledError();
     const code = errorCode(error);
     const timedOut = signal.aborted || (code !== undefined && TIMEOUT_CODES.has(code));
-    const notSent = code !== undefined && NOT_SENT_CODES.has(code);
-    const what = timedOut ? 'timed out' : `failed (${code ?? (error as Error)?.message ?? 'unknown error'})`;
+    const tls = code === undefined ? undefined : TLS_CODES[code];
+    const notSent = code !== undefined && (NOT_SENT_CODES.has(code) || tls !== undefined);
+    const what = timedOut ? 'timed out' : tls ? `failed: ${tls} (${code})` : `failed (${code ?? (error as Error)?.message ?? 'unknown error'})`;
     return new OxenNetworkError(`The connection to Oxen ${what}.`, timedOut, !notSent, { cause: error });
   }
 }

@@ -26,11 +26,12 @@ export async function startEmulatorProcess(key: string): Promise<{ apiUrl: strin
   };
 }
 
-/** Runs a TypeScript script in a fresh Node process and returns its stdout. */
-export function runScript(script: string, args: string[], nodeFlags: string[] = []): Promise<string> {
+/** Runs a TypeScript script in a fresh Node process and returns its stdout. `env` replaces the environment. */
+export function runScript(script: string, args: string[], nodeFlags: string[] = [], env?: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...nodeFlags, '-r', 'tsx/cjs', script, ...args], {
       cwd: REPO_ROOT,
+      env,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let output = '';

@@ -15,9 +15,9 @@
  * Runs until Ctrl-C, then stops code-server (whole process group) and the emulator.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { ensureCodeServerInstalled, startCodeServer, type CodeServer } from '../test/harness/codeServer';
+import { checkExtensionBuilt } from '../test/harness/extension';
 import { REPO_ROOT } from '../test/harness/paths';
 import { createWorkspace } from '../test/harness/workspace';
 
@@ -25,22 +25,12 @@ const SAMPLE_WORKSPACE = path.join(REPO_ROOT, 'scripts', 'sample-workspace');
 const EMULATOR_KEY = 'emulator-key';
 const EXTENSION_PATH = path.resolve(process.env.OXEN_EXTENSION_PATH ?? REPO_ROOT);
 
-interface ExtensionManifest {
-  name: string;
-  publisher: string;
-  version: string;
-  main?: string;
-}
-
 async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 8080);
   const host = process.env.HOST ?? '127.0.0.1';
   if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`invalid PORT ${process.env.PORT}`);
 
-  const manifest = JSON.parse(fs.readFileSync(path.join(EXTENSION_PATH, 'package.json'), 'utf8')) as ExtensionManifest;
-  if (manifest.main && !fs.existsSync(path.join(EXTENSION_PATH, manifest.main))) {
-    throw new Error(`${path.join(EXTENSION_PATH, manifest.main)} is missing: run \`npm run build\` (npm start does it for you)`);
-  }
+  checkExtensionBuilt(EXTENSION_PATH);
   ensureCodeServerInstalled({ allowInstall: true });
 
   const cleanups: (() => Promise<void> | void)[] = [];
@@ -75,11 +65,6 @@ async function main(): Promise<void> {
     const workspace = createWorkspace({ copyFrom: SAMPLE_WORKSPACE, prefix: 'oxen-sample-' });
     cleanups.push(() => fs.rmSync(workspace, { recursive: true, force: true }));
 
-    const extensionsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oxen-start-extensions-'));
-    cleanups.push(() => fs.rmSync(extensionsDir, { recursive: true, force: true }));
-    const folderName = `${manifest.publisher}.${manifest.name}-${manifest.version}`;
-    fs.symlinkSync(EXTENSION_PATH, path.join(extensionsDir, folderName), 'dir');
-
     const verbose = process.env.OXEN_START_VERBOSE === '1';
     server = await startCodeServer({
       workspaceFolder: workspace,
@@ -88,7 +73,7 @@ async function main(): Promise<void> {
       env,
       port,
       host,
-      extensionsDir,
+      installExtensions: [EXTENSION_PATH],
       onOutput: verbose ? (t) => process.stdout.write(t) : undefined,
     });
     const srv = server;

@@ -3,7 +3,7 @@ import type { GenerationView } from './generation/generationEvents';
 import type { JournalStore } from './generation/journal';
 import { GenerationService } from './generation/service';
 import type { ApiKeyStore } from './host/apiKeyStore';
-import { HistoryStore, type HistoryEntry } from './host/historyStore';
+import type { HistoryEntry, HistoryStore } from './host/historyStore';
 import type { Log } from './host/log';
 import { PaletteMemory } from './host/paletteMemory';
 import { affectsConnection, readConnectionSettings, type ConnectionSettings } from './host/settings';
@@ -17,7 +17,11 @@ import { ModelCatalog } from './ui/modelCatalog';
 import { RequestWaiters } from './ui/requestWaiters';
 import { ResultHandler } from './ui/resultHandler';
 import { GenerationStatusBar } from './ui/statusBar';
+import type { StudioCore } from './ui/sidebar/provider';
 import { UnauthorizedNotice } from './ui/unauthorizedNotice';
+import { MissingApiKeyError } from './ui/userErrors';
+
+export { createStudioViewProvider } from './ui/sidebar/provider';
 
 /**
  * The lazily loaded part of the extension (dist/core.js): the Oxen client, the generation
@@ -31,11 +35,15 @@ export interface CoreHost {
   apiKey: ApiKeyStore;
   log: Log;
   journalStore: JournalStore;
+  /** The workspace history: the core records saved images, the sidebar's gallery reads it without a core. */
+  history: HistoryStore;
+  /** Fired whenever the generation service changed (the sidebar's queue follows it across core restarts). */
+  queueChanged: { fire(): void };
   /** The base URL or proxy changed: the host replaces this core with a new one. */
   onConnectionChanged(): void;
 }
 
-/** Read-only views for tests and, later, the sidebar. Holds nothing secret. */
+/** Read-only views for tests. Holds nothing secret. */
 export interface CoreApi {
   views(): GenerationView[];
   hasPendingWork(): boolean;
@@ -52,6 +60,8 @@ export interface Core {
   /** Picks up the journal's unfinished work (REL-06); only in a trusted workspace, as it writes files. */
   resumePending(): Promise<void>;
   readonly api: CoreApi;
+  /** What the studio sidebar drives (src/ui/sidebar/provider.ts). */
+  readonly sidebar: StudioCore;
   /** Aborts streams, polls and downloads (REL-10); the journal keeps what is unfinished. */
   dispose(): Promise<void>;
 }
@@ -85,9 +95,10 @@ export function createCore(host: CoreHost): Core {
     onChange: () => {
       statusBar.update(service.views());
       waiters.checkAll();
+      host.queueChanged.fire();
     },
   });
-  const history = new HistoryStore(context.workspaceState);
+  const { history } = host;
   const unsubscribe = service.onTerminal(new ResultHandler({ service, history, waiters, log }).handle);
   const catalog = new ModelCatalog(client);
   const runner = new GenerationRunner({ service, catalog, waiters, hasApiKey: async () => (await apiKey.get()) !== undefined, log });
@@ -117,6 +128,27 @@ export function createCore(host: CoreHost): Core {
       if (!vscode.workspace.isTrusted || !service.hasPendingWork()) return;
       log.info('Resuming unfinished generations from the journal.');
       await service.resume();
+    },
+    sidebar: {
+      service,
+      client: {
+        transport: client.transport,
+        // Without a key, say so (and how to set one) instead of showing Oxen's 401.
+        listModels: async (signal?: AbortSignal) => {
+          if ((await apiKey.get()) === undefined) throw new MissingApiKeyError();
+          return client.listModels(signal);
+        },
+      },
+      generate: (r) =>
+        runner.run({
+          prompt: r.prompt,
+          model: r.model,
+          params: r.params,
+          count: r.count,
+          placement: { kind: 'none', forDocument: r.forDocument },
+          interactive: false,
+          wait: false,
+        }),
     },
     api: {
       views: () => service.views(),

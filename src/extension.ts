@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { Core, CoreApi } from './core';
 import { ApiKeyStore } from './host/apiKeyStore';
 import { CoreLoader } from './host/coreLoader';
+import { HistoryStore } from './host/historyStore';
 import { RedactingLog } from './host/log';
 import { MementoJournalStore } from './host/mementoJournalStore';
 import { COMMANDS } from './ui/commandIds';
@@ -10,6 +11,7 @@ import { clearApiKeyCommand } from './ui/commands/clearApiKey';
 import { setApiKeyCommand } from './ui/commands/setApiKey';
 import { showLogCommand } from './ui/commands/showLog';
 import { showCoreLoadFailure } from './ui/coreLoadFailure';
+import { registerStudioSidebar } from './ui/sidebar';
 
 /**
  * The composition root. Activation is cheap and makes no network request (PERF-01): it builds
@@ -52,8 +54,11 @@ export function activate(context: vscode.ExtensionContext): OxenImageStudioApi {
   const log = new RedactingLog('Oxen Image Studio');
   const apiKey = new ApiKeyStore(context.secrets, process.env, (key) => log.addSecret(key));
   const journalStore = new MementoJournalStore(context.workspaceState);
+  // Owned here, not by the core: the gallery shows the history without loading the core.
+  const history = new HistoryStore(context.workspaceState);
+  const queueChanged = new vscode.EventEmitter<void>();
   const loader: CoreLoader<Core> = new CoreLoader(() =>
-    requireCoreChunk().createCore({ context, apiKey, log, journalStore, onConnectionChanged: () => void restart() }),
+    requireCoreChunk().createCore({ context, apiKey, log, journalStore, history, queueChanged, onConnectionChanged: () => void restart() }),
   );
 
   /** Activation-time start: only when there is unfinished work, and only where files may be written. */
@@ -90,6 +95,16 @@ export function activate(context: vscode.ExtensionContext): OxenImageStudioApi {
   context.subscriptions.push(
     log,
     apiKey,
+    history,
+    queueChanged,
+    registerStudioSidebar(context, {
+      implementation: () => requireCoreChunk(),
+      core: async () => (await loader.get()).sidebar,
+      isCoreLoaded: () => loader.isLoaded(),
+      onDidChangeQueue: queueChanged.event,
+      history,
+      log,
+    }),
     vscode.commands.registerCommand(COMMANDS.generateImage, coreCommand((core) => core.generateImage)),
     vscode.commands.registerCommand(COMMANDS.generateImageHere, coreCommand((core) => core.generateImageHere)),
     vscode.commands.registerCommand(COMMANDS.cancelGeneration, coreCommand((core) => core.cancelGeneration)),

@@ -334,6 +334,10 @@ export class FormView {
       return { value: text, label: t('Aspect ratio {0}', text), visual, title: text };
     });
     const group = radioGroup(field.title, options, String(this.value(spec)), (value) => this.setValue(field.name, value), 'aspect-picker');
+    // Rows of equal length (8 shapes: 2 × 4 when narrow, one row when wide), never an orphan.
+    const count = Math.max(1, options.length);
+    group.element.style.setProperty('--columns', String(Math.ceil(count / Math.ceil(count / 4))));
+    group.element.style.setProperty('--columns-wide', String(count <= 8 ? count : Math.ceil(count / Math.ceil(count / 8))));
     return fieldFrame(field.title, group.element);
   }
 

@@ -118,6 +118,7 @@ export class GenerationRunner {
     const target: RequestTarget = {
       token,
       documentUri: linked ? resolved.link?.uri.toString() : undefined,
+      forDocumentUri: resolved.save.markdownDocument?.toString(),
       altText: built.assets.altText,
       linkPathStyle: built.assets.linkPathStyle,
       announce: request.interactive || request.placement.kind === 'link',

@@ -9,6 +9,8 @@ export interface RequestTarget {
   token: string;
   /** The markdown document that holds the placeholder, when a link was asked for. */
   documentUri?: string;
+  /** The markdown document the request was made for, linked or not (the gallery groups by it). */
+  forDocumentUri?: string;
   /** How links to the images are written, decided when the request was made. */
   altText: AltTextSource;
   linkPathStyle: LinkPathStyle;
@@ -30,6 +32,7 @@ export function parseRequestTarget(value: unknown): RequestTarget | undefined {
   return {
     token: target.token,
     documentUri: target.documentUri,
+    forDocumentUri: typeof target.forDocumentUri === 'string' ? target.forDocumentUri : undefined,
     altText: target.altText as AltTextSource,
     linkPathStyle: target.linkPathStyle as LinkPathStyle,
     announce: target.announce,

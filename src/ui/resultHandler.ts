@@ -64,6 +64,7 @@ export class ResultHandler {
     const file = vscode.Uri.file(event.file);
     const workspaceFolder = vscode.workspace.getWorkspaceFolder(file);
     const prompt = promptOf(event);
+    const forDocument = target?.documentUri ?? target?.forDocumentUri;
     await this.deps.history.record({
       generationId: event.generationId,
       model: event.submission.model,
@@ -72,6 +73,7 @@ export class ResultHandler {
       file: vscode.workspace.asRelativePath(file, false),
       workspaceFolder: workspaceFolder?.name ?? '',
       created: new Date(event.submission.createdAt).toISOString(),
+      ...(forDocument ? { document: vscode.workspace.asRelativePath(vscode.Uri.parse(forDocument), false) } : {}),
     });
     this.deps.log.info(`Generation ${event.generationId} saved as ${event.file}.`);
     if (!target || !workspaceFolder) return;

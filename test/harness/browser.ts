@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Frame, type Page } from 'playwright-core';
-import { PrerequisiteError } from './codeServer';
+import { PrerequisiteError } from './errors';
 import { CHROMIUM_PATH } from './paths';
 
 /** Flags verified in shared/docs/real-vscode-offline.md. */

@@ -10,6 +10,8 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { PrerequisiteError } from './errors';
+import { linkExtension } from './extension';
 import { CODE_SERVER_BIN, INSTALL_SCRIPT, isCI, isCodeServerInstalled } from './paths';
 
 export interface CodeServerOptions {
@@ -32,6 +34,11 @@ export interface CodeServerOptions {
   host?: string;
   /** Reuse this extensions dir instead of a fresh empty one (it is then not deleted by stop()). */
   extensionsDir?: string;
+  /**
+   * Extension folders to install (symlinked into the extensions dir before start), so the
+   * workbench runs them as installed extensions, without a development-mode payload in the URL.
+   */
+  installExtensions?: string[];
   /** Reuse this user data dir instead of a fresh one (it is then not deleted by stop()). */
   userDataDir?: string;
   /** Extra code-server CLI arguments. */
@@ -87,12 +94,7 @@ export const DEFAULT_USER_SETTINGS: Readonly<Record<string, unknown>> = {
 
 const LOG_CAP = 4 * 1024 * 1024;
 
-export class PrerequisiteError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'PrerequisiteError';
-  }
-}
+export { PrerequisiteError };
 
 /**
  * Makes sure code-server is installed. Outside CI it runs scripts/install-code-server.sh when it is
@@ -217,6 +219,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
   for (const dir of [userDataDir, extensionsDir, xdgDataHome, path.join(userDataDir, 'User')]) {
     fs.mkdirSync(dir, { recursive: true });
   }
+  for (const extension of options.installExtensions ?? []) linkExtension(extension, extensionsDir);
   const settingsFile = path.join(userDataDir, 'User', 'settings.json');
   const existing = fs.existsSync(settingsFile)
     ? (JSON.parse(fs.readFileSync(settingsFile, 'utf8')) as Record<string, unknown>)

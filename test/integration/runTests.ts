@@ -1,7 +1,8 @@
 /**
  * Runs the integration suite inside a real VS Code extension host.
  *
- *   npm run test:integration            (= npm run build && tsx test/integration/runTests.ts)
+ *   npm run test:integration            (= tsx test/integration/runTests.ts; builds dist/ first when
+ *                                       it is older than the sources, see harness/extension.ts)
  *   tsx test/integration/runTests.ts [--trust=both|trusted|untrusted] [--grep=PATTERN]
  *
  * Default runner: code-server (VS Code 1.100.3's workbench + Node extension host, installed
@@ -25,8 +26,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { launchBrowser, ensureChromium, type BrowserSession } from '../harness/browser';
 import { bundleIntegrationSuite, type BundledSuite } from '../harness/bundleSuite';
-import { ensureCodeServerInstalled, PrerequisiteError, startCodeServer, tail, type CodeServer } from '../harness/codeServer';
-import { CODE_SERVER_VERSION, REPO_ROOT, isCI } from '../harness/paths';
+import { ensureCodeServerInstalled, startCodeServer, tail, type CodeServer } from '../harness/codeServer';
+import { checkExtensionBuilt, ensureBuilt } from '../harness/extension';
+import { CODE_SERVER_VERSION, REPO_ROOT } from '../harness/paths';
+import { runMain } from '../harness/runMain';
 import { createWorkspace, removeDir } from '../harness/workspace';
 import { startEmulator } from '../emulator/server';
 import { selectsFile, type TestResults, type TrustMode } from './suite/index';
@@ -73,12 +76,8 @@ function readResults(file: string): TestResults | undefined {
 
 /** Checks what a run needs; throws PrerequisiteError saying what to install. */
 function preflight(runner: string): void {
-  const pkgFile = path.join(EXTENSION_PATH, 'package.json');
-  if (!fs.existsSync(pkgFile)) throw new PrerequisiteError(`no extension at ${EXTENSION_PATH} (package.json missing)`);
-  const main = (JSON.parse(fs.readFileSync(pkgFile, 'utf8')) as { main?: string }).main;
-  if (main && !fs.existsSync(path.resolve(EXTENSION_PATH, main))) {
-    throw new PrerequisiteError(`${path.resolve(EXTENSION_PATH, main)} is missing: run \`npm run build\` first`);
-  }
+  if (EXTENSION_PATH === REPO_ROOT) ensureBuilt();
+  checkExtensionBuilt(EXTENSION_PATH);
   if (runner === 'code-server') {
     ensureChromium();
     ensureCodeServerInstalled(); // installs it outside CI; in CI a missing install is an error
@@ -358,15 +357,4 @@ async function main(): Promise<number> {
   return failed > 0 || passed + failed === 0 ? 1 : 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    if (error instanceof PrerequisiteError) {
-      console.error(`Missing prerequisite${isCI() ? ' (CI: nothing is skipped)' : ''}: ${error.message}`);
-    } else {
-      console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-    }
-    console.log('0 passed, 1 failed, 0 skipped');
-    process.exit(1);
-  },
-);
+runMain(main, '0 passed, 1 failed, 0 skipped');

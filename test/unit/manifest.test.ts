@@ -7,6 +7,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { COMMANDS } from '../../src/ui/commandIds';
+import { UI_STRINGS } from '../../src/ui/sidebar/strings';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -30,7 +31,8 @@ interface Manifest {
     menus: Record<string, Array<{ command: string; when?: string }>>;
     configuration: { properties: Record<string, SettingSchema> };
     viewsContainers: { activitybar: Array<{ id: string; icon: string }> };
-    views: Record<string, Array<{ id: string }>>;
+    views: Record<string, Array<{ id: string; type?: string }>>;
+    viewsWelcome?: Array<{ view: string }>;
   };
 }
 
@@ -56,13 +58,15 @@ function runtimeImportGraph(entry: string): Set<string> {
   const seen = new Set<string>();
   const visit = (file: string) => {
     const text = fs.readFileSync(file, 'utf8');
-    const imports = [...text.matchAll(/^import\s+(?!type\b)[^;]*?from\s+'([^']+)'/gms)].map((match) => match[1]!);
+    // `import … from` and `export … from` (re-exports load the module too), except `type` ones.
+    const imports = [...text.matchAll(/^(?:import|export)\s+(?!type\b)[^;]*?from\s+'([^']+)'/gms)].map((match) => match[1]!);
     for (const specifier of imports) {
       if (!specifier.startsWith('.')) {
         seen.add(specifier);
         continue;
       }
-      const resolved = path.resolve(path.dirname(file), specifier) + '.ts';
+      const base = path.resolve(path.dirname(file), specifier);
+      const resolved = fs.existsSync(`${base}.ts`) ? `${base}.ts` : path.join(base, 'index.ts');
       if (seen.has(resolved)) continue;
       seen.add(resolved);
       visit(resolved);
@@ -72,9 +76,13 @@ function runtimeImportGraph(entry: string): Set<string> {
   return seen;
 }
 
-/** The English strings every `vscode.l10n.t('…')` call uses: the translators' bundle must hold exactly these. */
+/**
+ * The English strings the host localises: every `vscode.l10n.t('…')` literal, plus the sidebar
+ * webview's table (UI_STRINGS, localised by the host with `l10n.t(text)` and sent in the snapshot).
+ * The translators' bundle must hold exactly these.
+ */
 function l10nStrings(): Set<string> {
-  const strings = new Set<string>();
+  const strings = new Set<string>(UI_STRINGS);
   for (const file of sourceFiles()) {
     const text = fs.readFileSync(file, 'utf8');
     for (const match of text.matchAll(/l10n\.t\(\s*'((?:[^'\\]|\\.)*)'/g)) {
@@ -154,6 +162,9 @@ describe('manifest', () => {
     assert.equal(container?.id, 'oxenImageStudio');
     assert.ok(fs.existsSync(path.join(ROOT, container!.icon)), container!.icon);
     assert.deepEqual(manifest.contributes.views.oxenImageStudio?.map((view) => view.id), ['oxenImageStudio.studio']);
+    // The studio is a webview view (its empty state is in the webview: welcome content is for tree views only).
+    assert.equal(manifest.contributes.views.oxenImageStudio?.[0]?.type, 'webview');
+    assert.deepEqual(manifest.contributes.viewsWelcome ?? [], []);
   });
 
   it('has a 128×128 PNG icon', () => {

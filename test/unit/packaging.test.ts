@@ -46,7 +46,8 @@ describe('packaging (vsce)', function () {
     }
     tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oxen-vsix-'));
     const vsix = path.join(tempDir, 'extension.vsix');
-    execFileSync(process.execPath, [VSCE, 'package', '--no-dependencies', '--allow-missing-repository', '--out', vsix], {
+    // The same options as `npm run package`.
+    execFileSync(process.execPath, [VSCE, 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '--out', vsix], {
       cwd: ROOT,
       stdio: 'pipe',
     });
@@ -72,8 +73,17 @@ describe('packaging (vsce)', function () {
     assert.ok(lower.some((entry) => /^licen[cs]e(\.txt|\.md)?$/.test(entry)), 'a licence file');
   });
 
-  it('holds no sources, tests, node_modules or source maps', () => {
-    const unwanted = entries.filter((entry) => /^(src|test|node_modules|out|scripts|\.cache)\//.test(entry) || entry.endsWith('.map') || entry.endsWith('.ts'));
+  it("holds every local image the README shows (its links stay relative: there is no repository to point at)", () => {
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8').replace(/```[\s\S]*?```/g, '').replace(/`[^`\n]*`/g, ''); // code is not shown as images
+    const images = [...readme.matchAll(/!\[[^\]]*\]\(<?([^)\s>]+)>?\)|<img[^>]+src=["']([^"']+)["']/g)]
+      .map((match) => match[1] ?? match[2]!)
+      .filter((link) => !/^[a-z][a-z0-9+.-]*:/i.test(link))
+      .map((link) => path.posix.normalize(link.replace(/^\.\//, '')));
+    for (const image of images) assert.ok(entries.includes(image), `${image} (shown by README.md) in ${entries.join(', ')}`);
+  });
+
+  it('holds no sources (webview sources included), tests, node_modules or source maps', () => {
+    const unwanted = entries.filter((entry) => /^(src|test|node_modules|out|scripts|\.cache|media\/webview)\//.test(entry) || entry.endsWith('.map') || entry.endsWith('.ts'));
     assert.deepEqual(unwanted, []);
   });
 });

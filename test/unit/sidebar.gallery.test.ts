@@ -3,7 +3,8 @@ import { promises as fs, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { renderArtwork } from '../emulator/artwork';
-import { queryGallery, type GalleryEntry } from '../../src/ui/sidebar/gallery';
+import type { HistoryEntry } from '../../src/host/historyStore';
+import { queryGallery } from '../../src/ui/sidebar/gallery';
 import type { GalleryItem, GalleryPage, GalleryQuery } from '../../src/ui/sidebar/protocol';
 import { decodePng, pngThumbnail, ThumbnailCache, THUMBNAIL_SIZE } from '../../src/ui/sidebar/thumbnails';
 import { UI_STRINGS } from '../../src/ui/sidebar/strings';
@@ -12,7 +13,7 @@ import { baseSnapshot, flush, mountStudio } from './support/sidebarDom';
 
 const DOCS = ['docs/guide.md', 'README.md', undefined];
 
-function history(count: number): GalleryEntry[] {
+function history(count: number): HistoryEntry[] {
   // Stored newest first, as HistoryStore keeps them; shuffled a little to prove the sort.
   return Array.from({ length: count }, (_, i) => ({
     generationId: `gen-${i}`,

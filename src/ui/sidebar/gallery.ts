@@ -1,19 +1,5 @@
+import type { HistoryEntry } from '../../host/historyStore';
 import type { GalleryGroup, GalleryItem, GalleryPage, GalleryQuery } from './protocol';
-
-/** A saved image as the history store keeps it (structurally the host's HistoryEntry). */
-export interface GalleryEntry {
-  generationId: string;
-  model: string;
-  prompt: string;
-  params: Record<string, unknown>;
-  /** Path relative to its workspace folder, `/`-separated. */
-  file: string;
-  workspaceFolder: string;
-  /** ISO 8601. */
-  created: string;
-  /** Workspace-relative path of the markdown document the image was made for, when there was one. */
-  document?: string;
-}
 
 export interface ItemDecoration {
   thumbnail: string | undefined;
@@ -21,7 +7,7 @@ export interface ItemDecoration {
 }
 
 interface Indexed {
-  entry: GalleryEntry;
+  entry: HistoryEntry;
   time: number;
   haystack: string;
   group: string;
@@ -41,7 +27,7 @@ function baseName(file: string): string {
   return file.slice(file.lastIndexOf('/') + 1);
 }
 
-function groupKey(entry: GalleryEntry, groupBy: GalleryQuery['groupBy'], multiRoot: boolean): string {
+function groupKey(entry: HistoryEntry, groupBy: GalleryQuery['groupBy'], multiRoot: boolean): string {
   const prefix = multiRoot ? `${entry.workspaceFolder}: ` : '';
   switch (groupBy) {
     case 'none':
@@ -59,9 +45,9 @@ function groupKey(entry: GalleryEntry, groupBy: GalleryQuery['groupBy'], multiRo
  * means "no document" / the workspace root; the webview labels it.
  */
 export function queryGallery(
-  entries: readonly GalleryEntry[],
+  entries: readonly HistoryEntry[],
   query: GalleryQuery,
-  decorate: (entry: GalleryEntry) => ItemDecoration,
+  decorate: (entry: HistoryEntry) => ItemDecoration,
 ): GalleryPage {
   const multiRoot = new Set(entries.map((entry) => entry.workspaceFolder)).size > 1;
   const terms = query.filter.toLowerCase().split(/\s+/).filter((term) => term !== '');

@@ -33,4 +33,3 @@ export function registerStudioSidebar(context: vscode.ExtensionContext, deps: St
 
 export { STUDIO_VIEW_ID, STYLE_REFERENCE_REPOSITORY_SETTING_ID, ALLOW_DATA_URI_SETTING } from './ids';
 export type { StudioCore, StudioGenerateRequest, StudioHistory, StudioSidebarDeps } from './provider';
-export type { GalleryEntry } from './gallery';

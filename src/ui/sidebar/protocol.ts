@@ -1,4 +1,6 @@
 import { z } from 'zod';
+// Type only: the webview bundle and dist/extension.js never load modelParameters (nor its zod).
+import type { ParameterDescriptor } from '../../oxen/modelParameters';
 
 /**
  * The one place the sidebar's messages are defined (SEC-09).
@@ -28,22 +30,8 @@ export const MAX_GALLERY_PAGE = 200;
 // ---------------------------------------------------------------------------------------------
 // Shared value shapes
 
-/** The parameter descriptor as the webview gets it (same fields as modelParameters' ParameterDescriptor). */
-export interface FieldDescriptor {
-  name: string;
-  type: 'string' | 'integer' | 'number' | 'boolean' | 'array' | 'object';
-  title: string;
-  description: string | undefined;
-  enumValues: ReadonlyArray<string | number> | undefined;
-  defaultValue: unknown;
-  minimum: number | undefined;
-  maximum: number | undefined;
-  maxItems: number | undefined;
-  itemType: FieldDescriptor['type'] | undefined;
-  renderType: string | undefined;
-  order: number;
-  basic: boolean;
-  required: boolean;
+/** A model parameter as the webview gets it: the host's descriptor, plus the schema's `format`. */
+export interface FieldDescriptor extends ParameterDescriptor {
   /** JSON Schema `format` (e.g. `uri`), when the schema gives one. */
   format?: string;
 }

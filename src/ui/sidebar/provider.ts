@@ -5,6 +5,7 @@ import { verifyInsideWorkspace, relativePathInside } from '../../assets/pathCont
 import { sniffImageType } from '../../assets/imageType';
 import type { GenerationView } from '../../generation/generationEvents';
 import type { GenerationService } from '../../generation/service';
+import type { HistoryEntry } from '../../host/historyStore';
 import type { Log } from '../../host/log';
 import { readAssetSettings, readDefaultModel } from '../../host/settings';
 import type { OxenClient } from '../../oxen/client';
@@ -14,7 +15,7 @@ import { describeError, describeFailure, showError } from '../errorReporting';
 import { imageLinkMarkdown } from '../imageLink';
 import { cancelId } from '../queueState';
 import { StudioController, type GenerateInput, type StudioPlatform } from './controller';
-import { queryGallery, type GalleryEntry } from './gallery';
+import { queryGallery } from './gallery';
 import { buildShellHtml, createNonce } from './html';
 import { checkDroppedFileUri, dataUriOf, MAX_REFERENCE_BYTES, uploadExtension } from './imageRules';
 import {
@@ -57,10 +58,10 @@ export interface StudioGenerateRequest {
   forDocument: vscode.Uri | undefined;
 }
 
-/** The workspace history (HistoryStore plus a remove and a change event). */
+/** The workspace history (src/host/historyStore.ts, built by extension.ts: no core needed). */
 export interface StudioHistory {
   /** Newest first. Entries may carry `document` (workspace-relative markdown path) for "group by document". */
-  list(): readonly GalleryEntry[];
+  list(): readonly HistoryEntry[];
   remove(generationId: string): Promise<void>;
   readonly onDidChange: vscode.Event<void>;
 }
@@ -194,18 +195,36 @@ class StudioViewProvider implements vscode.WebviewViewProvider, StudioPlatform, 
     });
   }
 
-  /** localResourceRoots: the bundle (script, CSS, codicon font), the thumbnail cache, and the folders holding history images. */
+  /**
+   * localResourceRoots: the bundle (script, CSS, codicon font), the thumbnail cache, and only the
+   * folders whose original images the gallery shows (JPEG, WebP, PNGs it cannot thumbnail).
+   * Changing the roots reloads the webview (focus and scroll are lost), so they are set when the
+   * view resolves and grow only when an original in a new folder is about to be shown: never for
+   * the usual PNG output, whose thumbnails live in the cache.
+   */
   private updateRoots(force = false): void {
     const view = this.view;
     if (!view) return;
     const folders = new Set<string>();
     for (const entry of this.deps.history.list()) {
       const file = this.absolutePath(entry);
-      if (file) folders.add(path.dirname(file));
+      if (file && !/\.png$/i.test(file)) folders.add(path.dirname(file));
     }
     const changed = force || [...folders].some((folder) => !this.roots.has(folder));
     if (!changed) return;
     this.roots = new Set([...this.roots, ...folders]);
+    this.applyRoots(view);
+  }
+
+  /** An original image is about to be shown: its folder must be a root (a reload, the first time only). */
+  private allowOriginal(file: string): void {
+    const folder = path.dirname(file);
+    if (this.roots.has(folder) || !this.view) return;
+    this.roots.add(folder);
+    this.applyRoots(this.view);
+  }
+
+  private applyRoots(view: vscode.WebviewView): void {
     view.webview.options = {
       enableScripts: true,
       enableCommandUris: false,
@@ -244,7 +263,6 @@ class StudioViewProvider implements vscode.WebviewViewProvider, StudioPlatform, 
     this.galleryTimer = setTimeout(() => {
       this.galleryTimer = undefined;
       this.missing.clear();
-      this.updateRoots();
       this.controller.postDelta({ type: 'galleryChanged' });
     }, 250);
   }
@@ -402,13 +420,13 @@ class StudioViewProvider implements vscode.WebviewViewProvider, StudioPlatform, 
 
   // ----- gallery -----
 
-  private folderOf(entry: GalleryEntry): vscode.WorkspaceFolder | undefined {
+  private folderOf(entry: HistoryEntry): vscode.WorkspaceFolder | undefined {
     const folders = vscode.workspace.workspaceFolders ?? [];
     return folders.find((folder) => folder.name === entry.workspaceFolder) ?? (folders.length === 1 ? folders[0] : undefined);
   }
 
   /** The entry's file, only if it resolves inside its workspace folder. */
-  private absolutePath(entry: GalleryEntry): string | undefined {
+  private absolutePath(entry: HistoryEntry): string | undefined {
     const folder = this.folderOf(entry);
     if (!folder || folder.uri.scheme !== 'file' || typeof entry.file !== 'string') return undefined;
     const absolute = path.join(folder.uri.fsPath, ...entry.file.split('/'));
@@ -431,8 +449,10 @@ class StudioViewProvider implements vscode.WebviewViewProvider, StudioPlatform, 
         const cached = await this.thumbnails.cached(file);
         if (cached?.kind === 'missing') item.missing = true;
         else if (cached?.kind === 'thumbnail') item.thumbnail = webview.asWebviewUri(vscode.Uri.file(cached.file)).toString();
-        else if (cached?.kind === 'original') item.thumbnail = webview.asWebviewUri(vscode.Uri.file(file)).toString();
-        else void this.makeThumbnail(item.id, file);
+        else if (cached?.kind === 'original') {
+          this.allowOriginal(file);
+          item.thumbnail = webview.asWebviewUri(vscode.Uri.file(file)).toString();
+        } else void this.makeThumbnail(item.id, file);
       }),
     );
     return page;
@@ -443,6 +463,7 @@ class StudioViewProvider implements vscode.WebviewViewProvider, StudioPlatform, 
       const result = await this.thumbnails.get(file);
       const webview = this.view?.webview;
       if (!webview) return;
+      if (result.kind === 'original') this.allowOriginal(file);
       const uri =
         result.kind === 'thumbnail'
           ? webview.asWebviewUri(vscode.Uri.file(result.file)).toString()
@@ -503,7 +524,7 @@ class StudioViewProvider implements vscode.WebviewViewProvider, StudioPlatform, 
     }
   }
 
-  private linkFor(entry: GalleryEntry, file: string, document: vscode.TextDocument | undefined): string {
+  private linkFor(entry: HistoryEntry, file: string, document: vscode.TextDocument | undefined): string {
     const folder = this.folderOf(entry)!;
     const settings = readAssetSettings(document?.uri ?? folder.uri);
     return imageLinkMarkdown(file, entry.prompt, {
@@ -514,7 +535,7 @@ class StudioViewProvider implements vscode.WebviewViewProvider, StudioPlatform, 
     });
   }
 
-  private async insertLink(entry: GalleryEntry, file: string | undefined): Promise<void> {
+  private async insertLink(entry: HistoryEntry, file: string | undefined): Promise<void> {
     if (!file) return;
     const editor =
       vscode.window.activeTextEditor?.document.languageId === 'markdown'
@@ -529,7 +550,7 @@ class StudioViewProvider implements vscode.WebviewViewProvider, StudioPlatform, 
     if (inserted) await vscode.window.showTextDocument(editor.document, editor.viewColumn);
   }
 
-  private async deleteEntry(entry: GalleryEntry, uri: vscode.Uri | undefined): Promise<void> {
+  private async deleteEntry(entry: HistoryEntry, uri: vscode.Uri | undefined): Promise<void> {
     const name = path.posix.basename(entry.file);
     const choice = await vscode.window.showWarningMessage(
       vscode.l10n.t('Delete “{0}”?', name),

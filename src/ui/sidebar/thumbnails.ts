@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
+import { ConcurrencyLimit } from '../../generation/concurrencyLimit';
 
 /**
  * Small PNG thumbnails for the gallery (PERF-06): a history of 1,000 full-size images would have
@@ -235,8 +236,7 @@ export type ThumbnailResult = { kind: 'thumbnail'; file: string } | { kind: 'ori
  */
 export class ThumbnailCache {
   private readonly pending = new Map<string, Promise<ThumbnailResult>>();
-  private running = 0;
-  private readonly waiting: Array<() => void> = [];
+  private readonly limit = new ConcurrencyLimit(2);
 
   constructor(private readonly folder: string) {}
 
@@ -258,7 +258,7 @@ export class ThumbnailCache {
   get(imagePath: string): Promise<ThumbnailResult> {
     let work = this.pending.get(imagePath);
     if (!work) {
-      work = this.limited(() => this.make(imagePath)).finally(() => this.pending.delete(imagePath));
+      work = this.limit.run(() => this.make(imagePath)).finally(() => this.pending.delete(imagePath));
       this.pending.set(imagePath, work);
     }
     return work;
@@ -284,17 +284,6 @@ export class ThumbnailCache {
     await fs.writeFile(temp, thumbnail);
     await fs.rename(temp, file);
     return { kind: 'thumbnail', file };
-  }
-
-  private async limited<T>(work: () => Promise<T>): Promise<T> {
-    if (this.running >= 2) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.running++;
-    try {
-      return await work();
-    } finally {
-      this.running--;
-      this.waiting.shift()?.();
-    }
   }
 }
 

@@ -59,12 +59,14 @@ describe('generateImage argument contract', function () {
     const seeds = new Set<number>();
     for (const file of result.files!) {
       assert.ok(!path.isAbsolute(file), `${file} is workspace-relative`);
-      assert.match(file, /^assets\/generated\/two-red-foxes-1234(-1)?\.png$/);
+      // Each image is named by its own seed (1234, 1235), so its name says how to make it again.
+      assert.match(file, /^assets\/generated\/two-red-foxes-123[45]\.png$/);
       const metadata = JSON.parse(readPngText(fs.readFileSync(path.join(workspaceRoot(), file))).get(PNG_TEXT_KEYWORD)!) as Record<string, unknown>;
       assert.equal(metadata.prompt, 'two red foxes');
       assert.equal(metadata.model, 'krea-v2-large-text-to-image');
       assert.deepEqual({ aspect: (metadata.params as Record<string, unknown>).aspect_ratio, creativity: (metadata.params as Record<string, unknown>).creativity }, { aspect: '16:9', creativity: 'low' });
       assert.ok(result.generationIds.includes(metadata.generationId as string));
+      assert.ok(file.endsWith(`-${String(metadata.seed)}.png`), `${file} is named by its seed ${String(metadata.seed)}`);
       seeds.add(metadata.seed as number);
     }
     assert.deepEqual([...seeds].sort(), [1234, 1235], 'one seed per image, so each can be made again');

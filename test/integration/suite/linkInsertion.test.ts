@@ -36,6 +36,9 @@ describe('generate → file → link', function () {
       const expectedPath = relativeFrom(documentPath, file);
       assert.equal(expectedPath.startsWith('../'.repeat(documentPath.split('/').length - 1)), true);
       assert.equal(await documentText(uri), `# Page\n\n![a red fox in the snow](${expectedPath})\nMore text.\n`);
+      // The gallery's "group by document" reads this.
+      const entry = (await (await extensionApi()).whenCoreReady()).history().find((item) => item.generationId === result.generationIds[0]);
+      assert.equal(entry?.document, documentPath);
     });
   }
 

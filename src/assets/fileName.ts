@@ -1,5 +1,3 @@
-import * as path from 'node:path';
-
 /**
  * Names for generated image files, built only from what the user asked for (prompt, model, seed,
  * time, generation id), never from a name the server suggests (SEC-12). Every result is a valid
@@ -37,8 +35,6 @@ const MAX_UTF8_BYTES = 200;
 const SLUG_MAX_LENGTH = 48;
 const ID_LENGTH = 8;
 const FALLBACK_NAME = 'image';
-/** Bounds `uniqueFileName`, so a broken `exists` cannot loop forever. */
-const MAX_NUMBERED_NAMES = 10_000;
 
 /** Letters that Unicode decomposition does not reduce to ASCII. */
 const TRANSLITERATIONS: Readonly<Record<string, string>> = {
@@ -157,17 +153,4 @@ export function renderFileName(template: string, vars: FileNameVariables, option
 /** `base.ext` for the first attempt, then `base-1.ext`, `base-2.ext`…, as VS Code names pasted files. */
 export function numberedFileName(base: string, ext: string, attempt: number): string {
   return attempt === 0 ? `${base}.${ext}` : `${base}-${attempt}.${ext}`;
-}
-
-/**
- * The first of `base.ext`, `base-1.ext`, `base-2.ext`… that does not exist in `dir` (`ext` without
- * the dot). Only a hint: another writer may take the name before the caller writes, so the final
- * write must still refuse to overwrite (hard link or exclusive create).
- */
-export async function uniqueFileName(dir: string, base: string, ext: string, exists: (absPath: string) => Promise<boolean>): Promise<string> {
-  for (let attempt = 0; attempt < MAX_NUMBERED_NAMES; attempt++) {
-    const candidate = numberedFileName(base, ext, attempt);
-    if (!(await exists(path.join(dir, candidate)))) return candidate;
-  }
-  throw new Error(`No free file name for "${base}.${ext}" in ${dir}.`);
 }

@@ -79,16 +79,6 @@ export interface JournalStore {
   write(snapshot: JournalSnapshot): Promise<void>;
 }
 
-export class MemoryJournalStore implements JournalStore {
-  private value: unknown;
-  read(): unknown {
-    return this.value === undefined ? undefined : structuredClone(this.value);
-  }
-  async write(snapshot: JournalSnapshot): Promise<void> {
-    this.value = structuredClone(snapshot);
-  }
-}
-
 function isSnapshot(value: unknown): value is JournalSnapshot {
   return (
     typeof value === 'object' &&

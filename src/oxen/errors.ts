@@ -100,7 +100,3 @@ export class OxenCancelledError extends OxenError {
     super(message);
   }
 }
-
-export function isOxenError(value: unknown): value is OxenError {
-  return value instanceof OxenError;
-}

@@ -5,7 +5,6 @@ import {
   DEFAULT_FILE_NAME_TEMPLATE,
   numberedFileName,
   renderFileName,
-  uniqueFileName,
   UnknownTemplateVariableError,
   type FileNameVariables,
 } from '../../src/assets/fileName';
@@ -141,35 +140,7 @@ describe('assets/fileName', () => {
     });
   });
 
-  describe('uniqueFileName', () => {
-    const dir = path.join(path.sep, 'ws', 'assets');
-
-    it('returns base.ext when free, then base-1.ext, base-2.ext… (never an existing name)', async () => {
-      const taken = new Set<string>();
-      const exists = async (absPath: string) => taken.has(absPath);
-      const names: string[] = [];
-      for (let i = 0; i < 4; i++) {
-        const name = await uniqueFileName(dir, 'fox', 'png', exists);
-        assert.ok(!taken.has(path.join(dir, name)), 'SEC-12: never overwrites');
-        taken.add(path.join(dir, name));
-        names.push(name);
-      }
-      assert.deepEqual(names, ['fox.png', 'fox-1.png', 'fox-2.png', 'fox-3.png']);
-    });
-
-    it('checks the absolute path in dir', async () => {
-      const asked: string[] = [];
-      await uniqueFileName(dir, 'fox', 'webp', async (absPath) => {
-        asked.push(absPath);
-        return false;
-      });
-      assert.deepEqual(asked, [path.join(dir, 'fox.webp')]);
-    });
-
-    it('gives up instead of looping forever when every name is taken', async () => {
-      await assert.rejects(uniqueFileName(dir, 'fox', 'png', async () => true), /No free file name/);
-    });
-
+  describe('numberedFileName', () => {
     it('numbers names the same way for callers that place files themselves', () => {
       assert.deepEqual([0, 1, 12].map((attempt) => numberedFileName('fox', 'jpg', attempt)), ['fox.jpg', 'fox-1.jpg', 'fox-12.jpg']);
     });

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { sniffImageType } from '../../src/assets/imageType';
 import { PNG_TEXT_KEYWORD, readPngText } from '../../src/assets/pngText';
 import type { TerminalEvent } from '../../src/generation/generationEvents';
-import { MemoryJournalStore } from '../../src/generation/journal';
+import { MemoryJournalStore } from './support/memoryJournalStore';
 import { GenerationService } from '../../src/generation/service';
 import { startEmulator } from '../emulator/server';
 import { clientFor, TEST_KEY, waitFor } from './support/oxen';

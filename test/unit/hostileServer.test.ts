@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { TerminalEvent } from '../../src/generation/generationEvents';
 import { downloadImage } from '../../src/generation/download';
-import { MemoryJournalStore } from '../../src/generation/journal';
+import { MemoryJournalStore } from './support/memoryJournalStore';
 import { GenerationService } from '../../src/generation/service';
 import type { OxenClient } from '../../src/oxen/client';
 import { OxenNetworkError, OxenProtocolError } from '../../src/oxen/errors';

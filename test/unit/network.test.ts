@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { TerminalEvent } from '../../src/generation/generationEvents';
-import { MemoryJournalStore } from '../../src/generation/journal';
+import { MemoryJournalStore } from './support/memoryJournalStore';
 import { GenerationService } from '../../src/generation/service';
 import { OxenNetworkError } from '../../src/oxen/errors';
 import type { Emulator } from '../emulator/server';

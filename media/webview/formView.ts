@@ -639,7 +639,8 @@ export class FormView {
     try {
       const result = await this.app.request('generate', { model: model.id, prompt: built.prompt, params: built.params, count });
       this.attempted = false;
-      this.setStatus(t('{0} image(s) queued.', result.generationIds.length || count));
+      const queued = result.generationIds.length || count;
+      this.setStatus(queued === 1 ? t('1 image queued.') : t('{0} images queued.', queued));
     } catch (error) {
       this.showFormError((error as Error).message);
       this.setStatus('');

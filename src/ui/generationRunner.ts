@@ -80,7 +80,9 @@ function savedFiles(events: readonly TerminalEvent[]): string[] {
   const notSaved = events.filter((event) => event.type !== 'saved');
   if (notSaved.length > 0) {
     throw new Error(
-      vscode.l10n.t('{0} of {1} image(s) were not saved: {2}', notSaved.length, events.length, notSaved.map(failureReason).join('; ')),
+      events.length === 1
+        ? vscode.l10n.t('The image was not saved: {0}', failureReason(notSaved[0]))
+        : vscode.l10n.t('{0} of {1} images were not saved: {2}', notSaved.length, events.length, notSaved.map(failureReason).join('; ')),
     );
   }
   return files.map((file) => vscode.workspace.asRelativePath(vscode.Uri.file(file), false));
@@ -133,7 +135,9 @@ export class GenerationRunner {
     this.deps.log.info(`Request ${token}: ${generationIds.length} generation(s) of ${built.submit.model} accepted (batch ${batchId}).`);
     this.deps.waiters.submitted(token, batchId);
     if (request.interactive && outcomes) {
-      const title = vscode.l10n.t('Generating {0} image(s): {1}', request.count, normalizeAltText(request.prompt));
+      const prompt = normalizeAltText(request.prompt);
+      const title =
+        request.count === 1 ? vscode.l10n.t('Generating an image: {0}', prompt) : vscode.l10n.t('Generating {0} images: {1}', request.count, prompt);
       showRequestProgress(title, outcomes, () => this.cancelBatch(batchId));
     }
     if (!request.wait || !outcomes) return { generationIds };

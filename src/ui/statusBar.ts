@@ -26,8 +26,12 @@ export class GenerationStatusBar implements vscode.Disposable {
       return;
     }
     this.item.text = `$(loading~spin) ${count}`;
-    this.item.tooltip = vscode.l10n.t('Oxen Image Studio: {0} image(s) generating. Click to see the queue and cancel.', count);
-    this.item.accessibilityInformation = { label: vscode.l10n.t('{0} image(s) generating', count), role: 'button' };
+    this.item.tooltip =
+      count === 1
+        ? vscode.l10n.t('Oxen Image Studio: 1 image generating. Click to see the queue and cancel.')
+        : vscode.l10n.t('Oxen Image Studio: {0} images generating. Click to see the queue and cancel.', count);
+    const label = count === 1 ? vscode.l10n.t('1 image generating') : vscode.l10n.t('{0} images generating', count);
+    this.item.accessibilityInformation = { label, role: 'button' };
     this.item.show();
   }
 

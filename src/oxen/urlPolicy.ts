@@ -3,7 +3,7 @@ import { OxenProtocolError } from './errors';
 const LOOPBACK_HOSTS = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/;
 
 function isLoopback(url: URL): boolean {
-  return LOOPBACK_HOSTS.test(url.hostname) || url.hostname === '[::1]';
+  return LOOPBACK_HOSTS.test(url.hostname);
 }
 
 /**

@@ -5,6 +5,7 @@ import { Agent, request } from 'undici';
 import { ResilientEventStream, type EventStreamState, type OpenSseConnection, type ResilientEventStreamOptions } from '../../src/oxen/eventStream';
 import type { ServerSentEvent } from '../../src/oxen/sseParser';
 import { startEmulator, type Emulator } from '../emulator/server';
+import { waitFor } from './support/oxen';
 
 // Every test talks real HTTP: the `open` function below is undici's request() against the Oxen
 // emulator (or, for exact byte sequences the emulator cannot produce, a tiny node:http server).
@@ -12,14 +13,6 @@ import { startEmulator, type Emulator } from '../emulator/server';
 const KEEP_ALIVE_MS = 50;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-async function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
-    await sleep(5);
-  }
-}
 
 /** What the client side saw: one record per `open` call, and how many connections it held at once. */
 interface Probe {

@@ -74,7 +74,7 @@ export function describeParameters(modelId: string, schema: ParameterSchemaWire 
       : undefined;
     return {
       name,
-      type: asType(property.type) ?? (enumValues ? 'string' : 'string'),
+      type: asType(property.type) ?? 'string',
       title: asText(property.title) ?? titleFrom(name),
       description: asText(property.description),
       enumValues: enumValues && enumValues.length > 0 ? enumValues : undefined,

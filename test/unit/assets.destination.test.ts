@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import fc from 'fast-check';
 import { DEFAULT_ASSET_DESTINATION, resolveDestination, type DestinationInput } from '../../src/assets/destination';
 import { verifyInsideWorkspace } from '../../src/assets/pathContainment';
 
@@ -240,5 +241,44 @@ describe('assets/destination', () => {
         assert.match(!verdict.ok ? verdict.reason : '', /symbolic link/);
       });
     });
+  });
+  // SEC-11: any template, from either setting, posix or Windows workspace, with or without a
+  // document: the result is inside the workspace folder or a refusal that names the setting.
+  describe('fuzzing: any template stays inside the workspace or is refused (SEC-11)', () => {
+    const hostilePiece = fc.oneof(
+      fc.constantFrom('..', '.', '/', '\\', '//', '\\\\', 'C:', 'c:\\', 'D:', '~', '\u0000', '\n', '$', '\\$', '{', '}', '*', '?', ':', 'con', 'server', 'share'),
+      fc.constantFrom('${documentDirName}', '${documentWorkspaceFolder}', '${documentRelativeDirName}', '${documentBaseName}', '${fileName}', '${documentFilePath}', '${unixTime}', '${home}', '${documentBaseName/(.*)/..\\/$1/}', '${documentDirName/^/..\\//}'),
+      fc.string({ maxLength: 8 }),
+      fc.string({ unit: 'grapheme', maxLength: 4 }),
+    );
+    const template = fc.array(hostilePiece, { maxLength: 12 }).map((pieces) => pieces.join(''));
+    const flavors = [
+      { name: 'posix', flavor: path.posix, workspace: '/home/me/ws', documents: [undefined, '/home/me/ws/README.md', '/home/me/ws/docs/guide/README.md'] },
+      { name: 'Windows', flavor: path.win32, workspace: 'C:\\Users\\me\\ws', documents: [undefined, 'C:\\Users\\me\\ws\\README.md', 'C:\\Users\\me\\ws\\docs\\guide\\README.md'] },
+    ];
+    for (const { name, flavor, workspace, documents } of flavors) {
+      it(`holds for 3,000 generated templates in a ${name} workspace`, () => {
+        fc.assert(
+          fc.property(template, fc.constantFrom(...documents), fc.boolean(), (candidate, documentPath, viaMarkdownSetting) => {
+            const input: DestinationInput = viaMarkdownSetting
+              ? { workspaceFolder: workspace, documentPath, fileName, now, markdownCopyFilesDestination: { '**': candidate } }
+              : { workspaceFolder: workspace, documentPath, fileName, now, ownTemplate: candidate };
+            const result = resolveDestination(input);
+            if (!result.ok) {
+              assert.match(result.reason, /oxenImageStudio\.assetDestination|markdown\.copyFiles\.destination/);
+              assert.doesNotMatch(result.reason, /[\u0000-\u0009\u000b-\u001f]/, 'the reason shows control characters escaped');
+              return;
+            }
+            const relative = flavor.relative(workspace, result.absolutePath);
+            assert.ok(relative !== '' && relative !== '..' && !relative.startsWith(`..${flavor.sep}`) && !flavor.isAbsolute(relative), `${JSON.stringify(candidate)} → ${result.absolutePath}`);
+            assert.equal(result.relativeToWorkspace, relative.split(flavor.sep).join('/'));
+            assert.ok(result.absolutePath.toLowerCase().startsWith(workspace.toLowerCase() + flavor.sep), result.absolutePath);
+            assert.doesNotMatch(result.absolutePath, /[\u0000-\u001f]/);
+            assert.ok(result.absolutePath.endsWith('.png'), 'the extension comes from the bytes (SEC-12)');
+          }),
+          { numRuns: 3000 },
+        );
+      });
+    }
   });
 });

@@ -162,6 +162,48 @@ describe('sidebar protocol: webview → host messages (SEC-09)', () => {
     );
   });
 
+  // Mutations of real messages reach deeper than random objects: one leaf replaced by any value,
+  // a key added or removed, anywhere in the tree.
+  it('mutated valid messages reach their one handler only if they still parse (property test)', async () => {
+    type Mutation = { path: number[]; kind: 'replace' | 'add' | 'remove'; key: string; value: unknown };
+    const mutate = (message: unknown, { path, kind, key, value }: Mutation): unknown => {
+      const copy = structuredClone(message) as Record<string, unknown>;
+      let node: Record<string, unknown> = copy;
+      for (const step of path) {
+        const keys = Object.keys(node);
+        const child = keys.length > 0 ? node[keys[step % keys.length]!] : undefined;
+        if (typeof child !== 'object' || child === null) break;
+        node = child as Record<string, unknown>;
+      }
+      const keys = Object.keys(node);
+      const target = keys.length > 0 ? keys[path.length % keys.length]! : key;
+      if (kind === 'add') node[key] = value;
+      else if (kind === 'remove') delete node[target];
+      else node[target] = value;
+      return copy;
+    };
+    const mutation = fc.record({
+      path: fc.array(fc.nat(), { maxLength: 4 }),
+      kind: fc.constantFrom('replace', 'add', 'remove'),
+      key: fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom('__proto__', 'constructor', 'type', 'command', 'uri')),
+      value: fc.oneof(fc.anything(), fc.constantFrom(Number.NaN, -1, 1e308, '../../etc/passwd', 'workbench.action.reloadWindow', 'x'.repeat(20_000))),
+    }) as fc.Arbitrary<Mutation>;
+    const handlerOf = new Map(VALID.map(([message, method]) => [(message as { type: string }).type, method]));
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...VALID), mutation, async ([valid], change) => {
+        const message = mutate(valid, change);
+        const { platform, calls } = spyPlatform();
+        await new StudioController(platform).receive(message);
+        const handlers = calls.filter((call) => !['post', 'log'].includes(call.method)).map((call) => call.method);
+        const parsed = parseWebviewMessage(message);
+        const expected = parsed.ok ? [handlerOf.get(parsed.message.type)] : [];
+        assert.deepEqual(handlers, expected);
+        assert.equal(({} as Record<string, unknown>).polluted, undefined, 'no prototype pollution');
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('answers requests with the same requestId, errors as text', async () => {
     const { platform, calls } = spyPlatform();
     platform.generate = () => Promise.reject(new Error('No Oxen API key is set.'));

@@ -155,6 +155,20 @@ describe('prompt links', function () {
     await waitFor('the placeholder back', async () => (await documentText(uri)) === original);
   });
 
+  it('cancelling gives every placeholder of the run back', async () => {
+    await emulator.hold(true);
+    const original = `${PLACEHOLDERS[0]}\n\nMiddle\n\n${PLACEHOLDERS[3]}\n`;
+    const uri = createMarkdown('prompts/cancelled.md', original);
+    const { generationIds } = await generate({ uri: uri.toString() }, ALL);
+    assert.equal(generationIds.length, 2);
+    const api = await extensionApi();
+    for (const id of generationIds) {
+      await waitForState(api, id, ['queued', 'processing']);
+      assert.equal(await vscode.commands.executeCommand('oxenImageStudio.cancelGeneration', id), true);
+    }
+    await waitFor('both placeholders back', async () => (await documentText(uri)) === original);
+  });
+
   it('an invalid parameter is named, nothing is sent and nothing changes', async () => {
     const original = `${PLACEHOLDERS[0]}\n\nText\n\n![a bad one](oxen:generate?creativity=bogus)\n`;
     const uri = createMarkdown('prompts/invalid.md', original);

@@ -59,6 +59,7 @@ async function interactive(deps: PromptLinkCommandDependencies, uri: vscode.Uri,
           shouldStop: () => cancellation.isCancellationRequested,
           onSubmitted: (request, index, total) => {
             submitted.push(request);
+            if (cancellation.isCancellationRequested) void deps.runner.cancelBatch(request.batchId);
             progress.report({ message: vscode.l10n.t('{0} of {1} sent', index + 1, total), increment: 100 / total });
           },
         });

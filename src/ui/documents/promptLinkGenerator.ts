@@ -79,6 +79,8 @@ export class PromptLinkGenerator {
     await this.deps.runner.checkReady();
     const document = await vscode.workspace.openTextDocument(uri);
     if (document.languageId !== 'markdown') throw new InvalidRequestError(vscode.l10n.t('Image placeholders are filled in markdown documents only.'));
+    // Links are written relative to the document, and found again in it after a reload.
+    if (document.isUntitled) throw new InvalidRequestError(vscode.l10n.t('Save the document first: image links are written relative to it.'));
     return this.exclusive(document.uri.toString(), () => this.fill(document, options));
   }
 
@@ -107,6 +109,10 @@ export class PromptLinkGenerator {
         submitted.push(accepted);
         options.onSubmitted?.(accepted, index, prepared.length);
       }
+    } catch (error) {
+      // The caller gets this error, not the requests already sent: their outcomes are the result handler's.
+      for (const request of submitted) request.files?.catch(() => undefined);
+      throw error;
     } finally {
       // Not sent (stopped, or refused): the links go back to what the user wrote.
       for (const token of tokens.slice(submitted.length)) {

@@ -116,6 +116,24 @@ describe('prompt links', function () {
     );
   });
 
+  it('Generate on one placeholder fills that one only', async () => {
+    const single = '![a single stork](oxen:generate?seed=21)';
+    const original = `${PLACEHOLDERS[0]}\n\nText ${single} more text\n`;
+    const uri = createMarkdown('prompts/single.md', original);
+    const result = await generate({ uri: uri.toString(), line: 2, character: 12, wait: true }, ONE);
+    assert.deepEqual(result.files, ['assets/generated/a-single-stork-21.png']);
+    assert.equal(await documentText(uri), original.replace(single, '![a single stork](../assets/generated/a-single-stork-21.png)'));
+    assert.equal(await apiEnqueues(), 1);
+    assert.match(await rejection(generate({ uri: uri.toString(), line: 1, character: 0 }, ONE)), /no image placeholder .* on line 2/);
+  });
+
+  it('an untitled document is refused: there is nothing to link relative to', async () => {
+    const untitled = await vscode.workspace.openTextDocument({ language: 'markdown', content: `${PLACEHOLDERS[0]}\n` });
+    assert.match(await rejection(generate({ uri: untitled.uri.toString(), wait: true }, ALL)), /Save the document first/);
+    assert.equal(untitled.getText(), `${PLACEHOLDERS[0]}\n`);
+    assert.equal(await apiEnqueues(), 0);
+  });
+
   it('a link marked in flight by a window that closed before sending it is filled again', async () => {
     const uri = createMarkdown('prompts/stale.md', 'Top\n\n![a lost lamb](oxen:generating/0123456789abcdef0123456789abcdef?seed=5)\n');
     const result = await generate({ uri: uri.toString(), wait: true }, ALL);

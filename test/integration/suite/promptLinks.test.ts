@@ -127,6 +127,15 @@ describe('prompt links', function () {
     assert.match(await rejection(generate({ uri: uri.toString(), line: 1, character: 0 }, ONE)), /no image placeholder .* on line 2/);
   });
 
+  it('from a menu (a Uri) or a CodeLens (a Location) it fills the links with a progress notification and resolves when done', async () => {
+    const uri = createMarkdown('prompts/menu.md', '![a menu moth](oxen:generate?seed=31)\n\n![a lens lynx](oxen:generate?seed=32)\n');
+    assert.equal(await vscode.commands.executeCommand(ONE, new vscode.Location(uri, new vscode.Position(2, 3))), undefined);
+    assert.equal(await documentText(uri), '![a menu moth](oxen:generate?seed=31)\n\n![a lens lynx](../assets/generated/a-lens-lynx-32.png)\n');
+    assert.equal(await vscode.commands.executeCommand(ALL, uri), undefined);
+    assert.equal(await documentText(uri), '![a menu moth](../assets/generated/a-menu-moth-31.png)\n\n![a lens lynx](../assets/generated/a-lens-lynx-32.png)\n');
+    assert.equal(await apiEnqueues(), 2);
+  });
+
   it('an untitled document is refused: there is nothing to link relative to', async () => {
     const untitled = await vscode.workspace.openTextDocument({ language: 'markdown', content: `${PLACEHOLDERS[0]}\n` });
     assert.match(await rejection(generate({ uri: untitled.uri.toString(), wait: true }, ALL)), /Save the document first/);

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { COMMANDS } from '../commandIds';
 import { describeError, showError, type Action } from '../errorReporting';
 import type { GenerationRunner, RunResult, Submitted } from '../generationRunner';
-import { PromptLinkError, type PromptLinkGenerator } from '../documents/promptLinkGenerator';
+import { PromptLinkError, PromptLinkInFlightError, type PromptLinkGenerator } from '../documents/promptLinkGenerator';
 import { parseCommandArgument, parseUri } from '../generateArgument';
 import { requireTrustedWorkspace } from '../workspaceTrust';
 
@@ -73,7 +73,8 @@ async function interactive(deps: PromptLinkCommandDependencies, uri: vscode.Uri,
       }
     });
   } catch (error) {
-    showError(describeError(error), goToPlaceholder(error));
+    if (error instanceof PromptLinkInFlightError) void vscode.window.showInformationMessage(error.message);
+    else showError(describeError(error), goToPlaceholder(error));
   }
 }
 

@@ -37,6 +37,13 @@ export class PromptLinkError extends InvalidRequestError {
   }
 }
 
+/** The link asked for is being filled already: news, not a mistake. */
+export class PromptLinkInFlightError extends InvalidRequestError {
+  constructor() {
+    super(vscode.l10n.t('The image for this placeholder is already being generated.'));
+  }
+}
+
 function issueMessage(issue: PromptLinkIssue): string {
   switch (issue.kind) {
     case 'emptyPrompt':
@@ -139,12 +146,8 @@ export class PromptLinkGenerator {
     const waiting = links.filter((link) => link.inFlightToken === undefined || !inFlight.has(link.inFlightToken));
     const wanted = at === undefined ? waiting : waiting.filter((link) => this.contains(document, link, at));
     if (at !== undefined && wanted.length === 0) {
-      const busy = links.some((link) => this.contains(document, link, at));
-      throw new InvalidRequestError(
-        busy
-          ? vscode.l10n.t('The image for this placeholder is already being generated.')
-          : vscode.l10n.t('There is no image placeholder like ![prompt](oxen:generate) on line {0}.', at.line + 1),
-      );
+      if (links.some((link) => this.contains(document, link, at))) throw new PromptLinkInFlightError();
+      throw new InvalidRequestError(vscode.l10n.t('There is no image placeholder like ![prompt](oxen:generate) on line {0}.', at.line + 1));
     }
     const prepared: Prepared[] = [];
     for (const link of wanted) prepared.push({ link, input: await this.inputFor(document, link) });

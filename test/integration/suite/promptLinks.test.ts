@@ -161,6 +161,7 @@ describe('prompt links', function () {
     assert.equal(await apiEnqueues(), 2);
     assert.equal((await documentText(uri)).match(new RegExp(IN_FLIGHT.source, 'g'))?.length, 2, 'both links are marked in flight');
     assert.deepEqual((await vscode.commands.executeCommand<GenerateResult>(ALL, { uri: uri.toString() })).generationIds, []);
+    assert.match(await rejection(generate({ uri: uri.toString(), line: 0, character: 3 }, ONE)), /already being generated/);
     const api = await extensionApi();
     for (const id of [...first.generationIds, ...second.generationIds]) {
       await waitForState(api, id, ['queued', 'processing']);

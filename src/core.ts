@@ -12,6 +12,8 @@ import { OxenTransport } from './oxen/transport';
 import { cancelGenerationCommand } from './ui/commands/cancelGeneration';
 import { generateImageCommand } from './ui/commands/generateImage';
 import { generateImageHereCommand } from './ui/commands/generateImageHere';
+import { generateAllImagesCommand, generatePromptLinkCommand } from './ui/commands/promptLinkCommands';
+import { PromptLinkGenerator } from './ui/documents/promptLinkGenerator';
 import { GenerationRunner } from './ui/generationRunner';
 import { ModelCatalog } from './ui/modelCatalog';
 import { RequestWaiters } from './ui/requestWaiters';
@@ -54,6 +56,8 @@ export interface CoreApi {
 export interface Core {
   generateImage(argument?: unknown): Promise<unknown>;
   generateImageHere(argument?: unknown): Promise<unknown>;
+  generateAllImages(argument?: unknown): Promise<unknown>;
+  generatePromptLink(argument?: unknown): Promise<unknown>;
   cancelGeneration(argument?: unknown): Promise<unknown>;
   /** The key was set or cleared. */
   credentialsChanged(): void;
@@ -103,6 +107,7 @@ export function createCore(host: CoreHost): Core {
   const catalog = new ModelCatalog(client);
   const runner = new GenerationRunner({ service, catalog, waiters, hasApiKey: async () => (await apiKey.get()) !== undefined, log });
   const palette = { runner, catalog, memory: new PaletteMemory(context.globalState) };
+  const promptLinks = { runner, generator: new PromptLinkGenerator({ runner, catalog, service }) };
   const configuration = vscode.workspace.onDidChangeConfiguration((event) => {
     if (!affectsConnection(event)) return;
     let changed = true;
@@ -119,6 +124,8 @@ export function createCore(host: CoreHost): Core {
   return {
     generateImage: generateImageCommand(palette),
     generateImageHere: generateImageHereCommand(palette),
+    generateAllImages: generateAllImagesCommand(promptLinks),
+    generatePromptLink: generatePromptLinkCommand(promptLinks),
     cancelGeneration: cancelGenerationCommand({ service, log }),
     credentialsChanged() {
       unauthorized.keyChanged();

@@ -11,6 +11,7 @@ import { clearApiKeyCommand } from './ui/commands/clearApiKey';
 import { setApiKeyCommand } from './ui/commands/setApiKey';
 import { showLogCommand } from './ui/commands/showLog';
 import { showCoreLoadFailure } from './ui/coreLoadFailure';
+import { PromptLinkCodeLensProvider } from './ui/documents/promptLinkCodeLens';
 import { registerStudioSidebar } from './ui/sidebar';
 
 /**
@@ -84,7 +85,7 @@ export function activate(context: vscode.ExtensionContext): OxenImageStudioApi {
         core = await loader.get();
       } catch (error) {
         log.error(`The core could not start: ${(error as Error).message}`);
-        if (argument !== undefined && !(argument instanceof vscode.Uri)) throw error;
+        if (argument !== undefined && !(argument instanceof vscode.Uri) && !(argument instanceof vscode.Location)) throw error;
         showCoreLoadFailure(error);
         return undefined;
       }
@@ -107,6 +108,9 @@ export function activate(context: vscode.ExtensionContext): OxenImageStudioApi {
     }),
     vscode.commands.registerCommand(COMMANDS.generateImage, coreCommand((core) => core.generateImage)),
     vscode.commands.registerCommand(COMMANDS.generateImageHere, coreCommand((core) => core.generateImageHere)),
+    vscode.commands.registerCommand(COMMANDS.generateAllImages, coreCommand((core) => core.generateAllImages)),
+    vscode.commands.registerCommand(COMMANDS.generatePromptLink, coreCommand((core) => core.generatePromptLink)),
+    vscode.languages.registerCodeLensProvider({ language: 'markdown' }, new PromptLinkCodeLensProvider()),
     vscode.commands.registerCommand(COMMANDS.cancelGeneration, coreCommand((core) => core.cancelGeneration)),
     vscode.commands.registerCommand(COMMANDS.setApiKey, setApiKeyCommand(apiKey)),
     vscode.commands.registerCommand(COMMANDS.clearApiKey, clearApiKeyCommand(apiKey)),

@@ -146,6 +146,11 @@ export class GenerationService {
     return this.journal.all().length > 0;
   }
 
+  /** The UI's targets of everything in the journal (a UI tells which of its placeholders are still wanted). */
+  targets(): unknown[] {
+    return this.journal.all().map((submission) => submission.target);
+  }
+
   views(): GenerationView[] {
     return this.journal.all().flatMap((submission): GenerationView[] => {
       const base = {

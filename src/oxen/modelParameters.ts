@@ -194,3 +194,32 @@ export function validateParameters(
   if (descriptors.length === 0) Object.assign(output, params);
   return issues.length > 0 ? { ok: false, issues } : { ok: true, params: output };
 }
+
+const NUMBER_TEXT = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+function valueFromText(descriptor: ParameterDescriptor | undefined, text: string): unknown {
+  const number = NUMBER_TEXT.test(text) ? Number(text) : undefined;
+  if (!descriptor) return text;
+  if (descriptor.enumValues) return number !== undefined && descriptor.enumValues.includes(number) ? number : text;
+  switch (descriptor.type) {
+    case 'integer':
+    case 'number':
+      return number ?? text;
+    case 'boolean':
+      return text === 'true' ? true : text === 'false' ? false : text;
+    case 'array':
+      return descriptor.itemType === 'string' ? text.split(',') : text;
+    default:
+      return text;
+  }
+}
+
+/**
+ * Parameters written as text (a prompt link's query) read by the model's schema: numbers,
+ * booleans, numeric enum values and comma-separated string lists become what the schema wants.
+ * Text that does not fit stays text, so `validateParameters` names the parameter that is wrong.
+ */
+export function parametersFromText(descriptors: readonly ParameterDescriptor[], textParams: Record<string, string>): Record<string, unknown> {
+  const byName = new Map(descriptors.map((descriptor) => [descriptor.name, descriptor]));
+  return Object.fromEntries(Object.entries(textParams).map(([name, text]) => [name, valueFromText(byName.get(name), text)]));
+}

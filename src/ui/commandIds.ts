@@ -6,6 +6,8 @@
 export const COMMANDS = {
   generateImage: 'oxenImageStudio.generateImage',
   generateImageHere: 'oxenImageStudio.generateImageHere',
+  generateAllImages: 'oxenImageStudio.generateAllImages',
+  generatePromptLink: 'oxenImageStudio.generatePromptLink',
   cancelGeneration: 'oxenImageStudio.cancelGeneration',
   setApiKey: 'oxenImageStudio.setApiKey',
   clearApiKey: 'oxenImageStudio.clearApiKey',

@@ -39,8 +39,9 @@ function invalid(commandId: string, detail: string): InvalidRequestError {
   return new InvalidRequestError(vscode.l10n.t('Invalid argument for {0}: {1}', commandId, detail));
 }
 
-export function parseGenerateArgument(commandId: string, argument: unknown): GenerateArgument {
-  const parsed = generateArgumentSchema.safeParse(argument);
+/** A command's argument object checked by `schema`; what is wrong is said field by field. */
+export function parseCommandArgument<T extends z.ZodType>(schema: T, commandId: string, argument: unknown): z.infer<T> {
+  const parsed = schema.safeParse(argument);
   if (parsed.success) return parsed.data;
   const detail = parsed.error.issues
     .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
@@ -48,11 +49,15 @@ export function parseGenerateArgument(commandId: string, argument: unknown): Gen
   throw invalid(commandId, detail);
 }
 
-function parseUri(commandId: string, text: string): vscode.Uri {
+export function parseGenerateArgument(commandId: string, argument: unknown): GenerateArgument {
+  return parseCommandArgument(generateArgumentSchema, commandId, argument);
+}
+
+export function parseUri(commandId: string, field: string, text: string): vscode.Uri {
   try {
     return vscode.Uri.parse(text, true);
   } catch {
-    throw invalid(commandId, vscode.l10n.t('insert.uri must be a URI such as file:///path/to/doc.md'));
+    throw invalid(commandId, vscode.l10n.t('{0} must be a URI such as file:///path/to/doc.md', field));
   }
 }
 
@@ -65,7 +70,7 @@ export function runRequestFor(commandId: string, argument: GenerateArgument, def
         ? { kind: 'none', forDocument: undefined }
         : {
             kind: 'link',
-            uri: parseUri(commandId, argument.insert.uri),
+            uri: parseUri(commandId, 'insert.uri', argument.insert.uri),
             position: new vscode.Position(argument.insert.line, argument.insert.character),
           };
   return {

@@ -14,10 +14,14 @@ import type { RequestWaiters } from './requestWaiters';
 import { InvalidRequestError, MissingApiKeyError } from './userErrors';
 import { requireTrustedWorkspace } from './workspaceTrust';
 
-/** Where the result goes: a link at a position, or nowhere (optionally "for" a document). */
+/**
+ * Where the result goes: a link at a position, nowhere (optionally "for" a document), or where a
+ * placeholder the caller already put in a markdown document is (a prompt link marked with `token`).
+ */
 export type Placement =
   | { kind: 'link'; uri: vscode.Uri; position: vscode.Position }
-  | { kind: 'none'; forDocument: vscode.Uri | undefined };
+  | { kind: 'none'; forDocument: vscode.Uri | undefined }
+  | { kind: 'placeholder'; uri: vscode.Uri; token: string };
 
 export interface RunRequest extends GenerationInput {
   placement: Placement;
@@ -31,6 +35,13 @@ export interface RunResult {
   generationIds: string[];
   /** Workspace-relative paths of the saved images (only with `wait`). */
   files?: string[];
+}
+
+/** A request Oxen accepted; with `wait`, the files once every image is saved. */
+export interface Submitted {
+  batchId: string;
+  generationIds: string[];
+  files: Promise<string[]> | undefined;
 }
 
 export interface RunnerDependencies {
@@ -59,7 +70,7 @@ async function openDocument(uri: vscode.Uri): Promise<vscode.TextDocument> {
  * markdown to write it in); the image still goes into the workspace and the user is told where.
  */
 async function resolveTarget(placement: Placement): Promise<ResolvedTarget> {
-  const documentUri = placement.kind === 'link' ? placement.uri : placement.forDocument;
+  const documentUri = placement.kind === 'none' ? placement.forDocument : placement.uri;
   const document = documentUri && (await openDocument(documentUri));
   const markdownFile = document && !document.isUntitled && document.languageId === 'markdown' ? document : undefined;
   const workspaceFolder =
@@ -98,7 +109,8 @@ export class GenerationRunner {
 
   async run(request: RunRequest): Promise<RunResult> {
     try {
-      return await this.start(request);
+      const { generationIds, files } = await this.submit(request);
+      return files ? { generationIds, files: await files } : { generationIds };
     } catch (error) {
       this.deps.log.warn(`Request failed: ${error instanceof Error ? error.message : String(error)}`);
       throw error;
@@ -111,19 +123,29 @@ export class GenerationRunner {
     if (!(await this.deps.hasApiKey())) throw new MissingApiKeyError();
   }
 
-  private async start(request: RunRequest): Promise<RunResult> {
+  /**
+   * Everything up to Oxen's acceptance; `files` (with `wait`) settles when the images are saved.
+   * A `placeholder` placement stays in the document when this throws: its owner restores it.
+   */
+  async submit(request: RunRequest): Promise<Submitted> {
     await this.checkReady();
-    const resolved = await resolveTarget(request.placement);
-    const token = newRequestToken();
+    const { placement } = request;
+    const resolved = await resolveTarget(placement);
+    const token = placement.kind === 'placeholder' ? placement.token : newRequestToken();
     const built = await buildRequest(request, resolved.save, this.deps.catalog, token);
-    const linked = resolved.link !== undefined && (await insertPlaceholder(resolved.link.uri, resolved.link.position, token, request.prompt));
+    const linkedDocument =
+      placement.kind === 'placeholder'
+        ? resolved.save.markdownDocument
+        : resolved.link && (await insertPlaceholder(resolved.link.uri, resolved.link.position, token, request.prompt))
+          ? resolved.link.uri
+          : undefined;
     const target: RequestTarget = {
       token,
-      documentUri: linked ? resolved.link?.uri.toString() : undefined,
+      documentUri: linkedDocument?.toString(),
       forDocumentUri: resolved.save.markdownDocument?.toString(),
       altText: built.assets.altText,
       linkPathStyle: built.assets.linkPathStyle,
-      announce: request.interactive || request.placement.kind === 'link',
+      announce: request.interactive || placement.kind !== 'none',
     };
     const outcomes = request.interactive || request.wait ? this.deps.waiters.expect(token) : undefined;
     const { batchId, generationIds } = await this.deps.service.submit({ ...built.submit, target }).catch(async (error: unknown) => {
@@ -140,12 +162,11 @@ export class GenerationRunner {
         request.count === 1 ? vscode.l10n.t('Generating an image: {0}', prompt) : vscode.l10n.t('Generating {0} images: {1}', request.count, prompt);
       showRequestProgress(title, outcomes, () => this.cancelBatch(batchId));
     }
-    if (!request.wait || !outcomes) return { generationIds };
-    return { generationIds, files: savedFiles(await outcomes) };
+    return { batchId, generationIds, files: request.wait && outcomes ? outcomes.then(savedFiles) : undefined };
   }
 
   /** Cancels what is still on its way in one request (the progress notification's Cancel). */
-  private async cancelBatch(batchId: string): Promise<void> {
+  async cancelBatch(batchId: string): Promise<void> {
     const views = unfinished(this.deps.service.views()).filter((view) => view.batchId === batchId);
     await Promise.all(
       views.map((view) => this.deps.service.cancel(cancelId(view)).catch((error) => this.deps.log.warn(`Cancel failed: ${(error as Error).message}`))),

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import { markdownImageLink } from '../assets/markdownLink';
+import { GENERATE_DESTINATION, inFlightDestination } from './documents/promptLinks';
 
 /**
  * The placeholder a document shows while its image is being made:
@@ -11,6 +12,9 @@ import { markdownImageLink } from '../assets/markdownLink';
  * found again by its unique token, never by an offset: the user keeps typing meanwhile, and after
  * a reload the text is all there is. When the image is saved the placeholder is replaced by the
  * link in one edit; on failure or cancel it is removed.
+ *
+ * A prompt link the user wrote (`![a fox](oxen:generate?…)`, src/assets/promptLinks.ts) is its own
+ * placeholder once marked `oxen:generating/<token>`: on failure or cancel it gets its mark undone.
  */
 
 const PENDING_PATH_PREFIX = 'oxen-image-studio-pending/';
@@ -28,7 +32,8 @@ export function placeholderMarkdown(token: string, prompt: string): string {
 /** The placeholder's range, whatever the user did to its alt text meanwhile. */
 function findPlaceholder(document: vscode.TextDocument, token: string): vscode.Range | undefined {
   // The token is hex (newRequestToken), so it needs no escaping; alt text may hold escapes like `\]`.
-  const pattern = new RegExp(`!\\[(?:\\\\.|[^\\]\\\\\\n])*\\]\\(${PENDING_PATH_PREFIX}${token}\\)`);
+  const destination = `(?:${PENDING_PATH_PREFIX}${token}|${inFlightDestination(token)}(?:\\?[^\\s()]*)?)`;
+  const pattern = new RegExp(`!\\[(?:\\\\.|[^\\]\\\\\\n])*\\]\\(${destination}\\)`);
   const text = document.getText();
   const match = pattern.exec(text);
   if (!match) return undefined;
@@ -79,12 +84,21 @@ const LINK_AND_SEPARATOR_BEFORE = new RegExp(`!\\[[^\\n]*\\]\\([^)\\n]*\\)${LINK
 
 /**
  * Removes the placeholder (failure, cancel, or an enqueue Oxen refused), and the separator after
- * an image of the same request placed before it, so no trailing space is left behind.
+ * an image of the same request placed before it, so no trailing space is left behind. A prompt
+ * link is not removed: it is given back as the user wrote it.
  */
 export async function removePlaceholder(documentUri: string, token: string): Promise<void> {
   const document = await openDocument(documentUri);
   const range = document && findPlaceholder(document, token);
   if (!document || !range) return;
+  const mark = document.getText(range).indexOf(inFlightDestination(token));
+  if (mark >= 0) {
+    const markStart = document.positionAt(document.offsetAt(range.start) + mark);
+    const edit = new vscode.WorkspaceEdit();
+    edit.replace(document.uri, new vscode.Range(markStart, markStart.translate(0, inFlightDestination(token).length)), GENERATE_DESTINATION);
+    await applyAndKeepSavedState(document, edit);
+    return;
+  }
   const lineBefore = document.lineAt(range.start.line).text.slice(0, range.start.character);
   const start = LINK_AND_SEPARATOR_BEFORE.test(lineBefore) ? range.start.translate(0, -LINK_SEPARATOR.length) : range.start;
   const edit = new vscode.WorkspaceEdit();

@@ -49,11 +49,7 @@ export async function buildRequest(input: GenerationInput, context: SaveContext,
   if (context.workspaceFolder.uri.scheme !== 'file') {
     throw new InvalidRequestError(vscode.l10n.t('Images can only be saved into a folder on disk; {0} is not one.', context.workspaceFolder.name));
   }
-  const model = await catalog.get(input.model);
-  if (model.outputs.length > 0 && !model.outputs.includes('image')) {
-    throw new InvalidRequestError(vscode.l10n.t('The model {0} does not make images.', model.id));
-  }
-  const params = validParams(model, { ...input.params, prompt: input.prompt });
+  const { model, params } = await checkedModelAndParams(input, catalog);
   const assets = readAssetSettings(context.markdownDocument ?? context.workspaceFolder.uri);
   const now = new Date();
   const fileNameFor = (imageParams: Record<string, unknown>) =>
@@ -68,6 +64,20 @@ export async function buildRequest(input: GenerationInput, context: SaveContext,
   await checkedDestination(fileNameFor(params), context, assets, now);
   const destination = (imageParams: Record<string, unknown>) => checkedDestination(fileNameFor(imageParams), context, assets, now);
   return { submit: { model: model.id, params, count: input.count, destination }, assets };
+}
+
+/** The model and the parameters to send (a missing seed chosen), checked against the model's schema. */
+async function checkedModelAndParams(input: GenerationInput, catalog: ModelCatalog): Promise<{ model: ModelInfo; params: Record<string, unknown> }> {
+  const model = await catalog.get(input.model);
+  if (model.outputs.length > 0 && !model.outputs.includes('image')) {
+    throw new InvalidRequestError(vscode.l10n.t('The model {0} does not make images.', model.id));
+  }
+  return { model, params: validParams(model, { ...input.params, prompt: input.prompt }) };
+}
+
+/** Throws what `buildRequest` would throw about the model and its parameters; for checking many requests before sending any. */
+export async function validateInput(input: GenerationInput, catalog: ModelCatalog): Promise<void> {
+  await checkedModelAndParams(input, catalog);
 }
 
 function validParams(model: ModelInfo, params: Record<string, unknown>): Record<string, unknown> {

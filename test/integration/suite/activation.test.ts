@@ -36,8 +36,10 @@ describe('activation and contributions', () => {
     assert.deepEqual(contributed, [
       'oxenImageStudio.cancelGeneration',
       'oxenImageStudio.clearApiKey',
+      'oxenImageStudio.generateAllImages',
       'oxenImageStudio.generateImage',
       'oxenImageStudio.generateImageHere',
+      'oxenImageStudio.generatePromptLink',
       'oxenImageStudio.setApiKey',
       'oxenImageStudio.showLog',
     ]);

@@ -34,6 +34,18 @@ describe('Restricted Mode: writing commands refuse', function () {
     assert.equal(fs.existsSync(path.join(workspaceRoot(), 'assets')), false, 'nothing was written');
   });
 
+  it('SEC-06: Generate All Images and the placeholder CodeLens refuse too, and leave the placeholders alone', async () => {
+    const original = 'Text ![a forbidden fox](oxen:generate?seed=1)\n';
+    const uri = createMarkdown('untrusted-prompts.md', original);
+    assert.match(await rejection(generate({ uri: uri.toString(), wait: true }, 'oxenImageStudio.generateAllImages')), RESTRICTED);
+    assert.match(await rejection(generate({ uri: uri.toString(), line: 0, character: 6, wait: true }, 'oxenImageStudio.generatePromptLink')), RESTRICTED);
+    // From a menu or the CodeLens, the explanation is shown instead of thrown.
+    assert.equal(await vscode.commands.executeCommand('oxenImageStudio.generateAllImages', uri), undefined);
+    assert.equal(await vscode.commands.executeCommand('oxenImageStudio.generatePromptLink', new vscode.Location(uri, new vscode.Position(0, 6))), undefined);
+    assert.equal(await documentText(uri), original);
+    assert.deepEqual((await emulator.requests()).filter((request) => request.origin === 'api'), [], 'nothing was sent');
+  });
+
   it('the commands that write nothing still work', async () => {
     assert.equal(await vscode.commands.executeCommand('oxenImageStudio.showLog'), undefined);
     assert.equal(await vscode.commands.executeCommand('oxenImageStudio.cancelGeneration', 'no-such-generation'), false);

@@ -34,6 +34,8 @@ export const emulator = {
   settle: (id: string, status: 'succeeded' | 'failed', error?: string) => admin('POST', 'settle', { id, status, error }),
   faults: (patch: Record<string, unknown>) => admin('POST', 'faults', patch),
   requests: async () => (await admin('GET', 'requests')) as RecordedRequest[],
+  /** The emulator's queue rows (request parameters, generation_id, status), oldest first. */
+  generations: async () => ((await admin('GET', 'state')) as { generations: Array<Record<string, unknown>> }).generations,
 };
 
 /** Requests that would have created (and billed) a generation. */

@@ -13,7 +13,7 @@ import { GENERATE_DESTINATION, inFlightDestination } from './documents/promptLin
  * a reload the text is all there is. When the image is saved the placeholder is replaced by the
  * link in one edit; on failure or cancel it is removed.
  *
- * A prompt link the user wrote (`![a fox](oxen:generate?…)`, src/assets/promptLinks.ts) is its own
+ * A prompt link the user wrote (`![a fox](oxen:generate?…)`, src/ui/documents/promptLinks.ts) is its own
  * placeholder once marked `oxen:generating/<token>`: on failure or cancel it gets its mark undone.
  */
 

@@ -69,7 +69,7 @@ interface Prepared {
 }
 
 /**
- * Fills prompt links (`![prompt](oxen:generate?…)`, src/assets/promptLinks.ts) in document order.
+ * Fills prompt links (`![prompt](oxen:generate?…)`, src/ui/documents/promptLinks.ts) in document order.
  * Every link is checked before any is touched, so a bad one changes nothing; then each is marked
  * in flight in the document itself (a second run, even after a reload, leaves it alone) and sent
  * through the runner, whose result handler later replaces the link with the image, or gives the

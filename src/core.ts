@@ -12,6 +12,7 @@ import { OxenTransport } from './oxen/transport';
 import { cancelGenerationCommand } from './ui/commands/cancelGeneration';
 import { generateImageCommand } from './ui/commands/generateImage';
 import { generateImageHereCommand } from './ui/commands/generateImageHere';
+import { regenerateInPlaceCommand, varyCommand } from './ui/recall/recallRuns';
 import { GenerationRunner } from './ui/generationRunner';
 import { ModelCatalog } from './ui/modelCatalog';
 import { RequestWaiters } from './ui/requestWaiters';
@@ -55,6 +56,9 @@ export interface Core {
   generateImage(argument?: unknown): Promise<unknown>;
   generateImageHere(argument?: unknown): Promise<unknown>;
   cancelGeneration(argument?: unknown): Promise<unknown>;
+  /** Recall actions that make a new image (src/ui/recall/recallRuns.ts). */
+  regenerateInPlace(argument?: unknown): Promise<unknown>;
+  vary(argument?: unknown): Promise<unknown>;
   /** The key was set or cleared. */
   credentialsChanged(): void;
   /** Picks up the journal's unfinished work (REL-06); only in a trusted workspace, as it writes files. */
@@ -120,6 +124,8 @@ export function createCore(host: CoreHost): Core {
     generateImage: generateImageCommand(palette),
     generateImageHere: generateImageHereCommand(palette),
     cancelGeneration: cancelGenerationCommand({ service, log }),
+    regenerateInPlace: regenerateInPlaceCommand({ runner, history, memento: context.globalState }),
+    vary: varyCommand({ runner, history, memento: context.globalState }),
     credentialsChanged() {
       unauthorized.keyChanged();
       service.credentialsChanged();

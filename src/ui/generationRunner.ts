@@ -14,9 +14,12 @@ import type { RequestWaiters } from './requestWaiters';
 import { InvalidRequestError, MissingApiKeyError } from './userErrors';
 import { requireTrustedWorkspace } from './workspaceTrust';
 
-/** Where the result goes: a link at a position, or nowhere (optionally "for" a document). */
+/**
+ * Where the result goes: a link at a position (`besideLink`: right after an existing link,
+ * separated from it as images of one request are), or nowhere (optionally "for" a document).
+ */
 export type Placement =
-  | { kind: 'link'; uri: vscode.Uri; position: vscode.Position }
+  | { kind: 'link'; uri: vscode.Uri; position: vscode.Position; besideLink?: boolean }
   | { kind: 'none'; forDocument: vscode.Uri | undefined };
 
 export interface RunRequest extends GenerationInput {
@@ -25,6 +28,8 @@ export interface RunRequest extends GenerationInput {
   interactive: boolean;
   /** Resolve only once every image is saved (and linked), with the files. */
   wait: boolean;
+  /** Recall: what the new image replaces once it is saved (journaled with the request). */
+  replaces?: Pick<RequestTarget, 'replacesFile' | 'replacesLink'>;
 }
 
 export interface RunResult {
@@ -43,7 +48,7 @@ export interface RunnerDependencies {
 
 interface ResolvedTarget {
   save: SaveContext;
-  link: { uri: vscode.Uri; position: vscode.Position } | undefined;
+  link: { uri: vscode.Uri; position: vscode.Position; besideLink: boolean } | undefined;
 }
 
 async function openDocument(uri: vscode.Uri): Promise<vscode.TextDocument> {
@@ -66,7 +71,9 @@ async function resolveTarget(placement: Placement): Promise<ResolvedTarget> {
     (document && vscode.workspace.getWorkspaceFolder(document.uri)) ?? vscode.workspace.workspaceFolders?.[0];
   if (!workspaceFolder) throw new InvalidRequestError(vscode.l10n.t('Open a folder first: generated images are saved into the workspace.'));
   const link =
-    placement.kind === 'link' && markdownFile ? { uri: markdownFile.uri, position: markdownFile.validatePosition(placement.position) } : undefined;
+    placement.kind === 'link' && markdownFile
+      ? { uri: markdownFile.uri, position: markdownFile.validatePosition(placement.position), besideLink: placement.besideLink === true }
+      : undefined;
   return { save: { workspaceFolder, markdownDocument: markdownFile?.uri }, link };
 }
 
@@ -116,7 +123,7 @@ export class GenerationRunner {
     const resolved = await resolveTarget(request.placement);
     const token = newRequestToken();
     const built = await buildRequest(request, resolved.save, this.deps.catalog, token);
-    const linked = resolved.link !== undefined && (await insertPlaceholder(resolved.link.uri, resolved.link.position, token, request.prompt));
+    const linked = resolved.link !== undefined && (await insertPlaceholder(resolved.link.uri, resolved.link.position, token, request.prompt, resolved.link.besideLink));
     const target: RequestTarget = {
       token,
       documentUri: linked ? resolved.link?.uri.toString() : undefined,
@@ -124,6 +131,7 @@ export class GenerationRunner {
       altText: built.assets.altText,
       linkPathStyle: built.assets.linkPathStyle,
       announce: request.interactive || request.placement.kind === 'link',
+      ...request.replaces,
     };
     const outcomes = request.interactive || request.wait ? this.deps.waiters.expect(token) : undefined;
     const { batchId, generationIds } = await this.deps.service.submit({ ...built.submit, target }).catch(async (error: unknown) => {

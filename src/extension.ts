@@ -67,6 +67,7 @@ export function activate(context: vscode.ExtensionContext): OxenImageStudioApi {
   const recall = { history, inbox: studioInbox };
   const markdownFiles: vscode.DocumentSelector = { language: 'markdown' };
   const recallLenses = new RecallCodeLensProvider(history);
+  const generationInfo = new GenerationInfoProvider(history);
   const loader: CoreLoader<Core> = new CoreLoader(() =>
     requireCoreChunk().createCore({ context, apiKey, log, journalStore, history, queueChanged, onConnectionChanged: () => void restart() }),
   );
@@ -121,7 +122,8 @@ export function activate(context: vscode.ExtensionContext): OxenImageStudioApi {
     vscode.languages.registerHoverProvider(markdownFiles, new RecallHoverProvider(history)),
     recallLenses,
     vscode.languages.registerCodeLensProvider(markdownFiles, recallLenses),
-    vscode.workspace.registerTextDocumentContentProvider(GENERATION_INFO_SCHEME, new GenerationInfoProvider(history)),
+    generationInfo,
+    vscode.workspace.registerTextDocumentContentProvider(GENERATION_INFO_SCHEME, generationInfo),
     vscode.commands.registerCommand(COMMANDS.generateImage, coreCommand((core) => core.generateImage)),
     vscode.commands.registerCommand(COMMANDS.generateImageHere, coreCommand((core) => core.generateImageHere)),
     vscode.commands.registerCommand(COMMANDS.cancelGeneration, coreCommand((core) => core.cancelGeneration)),

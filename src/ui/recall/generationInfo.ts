@@ -49,8 +49,24 @@ export function generationInfoUri(image: vscode.Uri): vscode.Uri {
   return vscode.Uri.from({ scheme: GENERATION_INFO_SCHEME, path: `/${baseName(image)}.md`, query: image.toString() });
 }
 
-export class GenerationInfoProvider implements vscode.TextDocumentContentProvider {
-  constructor(private readonly history: HistoryReader) {}
+export class GenerationInfoProvider implements vscode.TextDocumentContentProvider, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.changed.event;
+  private readonly subscription: vscode.Disposable;
+
+  /** Open info documents follow the history (a Regenerate in Place changes what the file holds). */
+  constructor(private readonly history: HistoryReader & { readonly onDidChange: vscode.Event<void> }) {
+    this.subscription = history.onDidChange(() => {
+      for (const document of vscode.workspace.textDocuments) {
+        if (document.uri.scheme === GENERATION_INFO_SCHEME) this.changed.fire(document.uri);
+      }
+    });
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.changed.dispose();
+  }
 
   async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
     const image = vscode.Uri.parse(uri.query, true);

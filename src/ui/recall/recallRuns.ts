@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { paramsWithoutPrompt, type GenerationRecord } from '../../assets/generationRecord';
 import { findImageLinks } from '../../assets/imageLinkAt';
 import { COMMANDS } from '../commandIds';
+import { describeError, showError } from '../errorReporting';
 import type { GenerationRunner, RunResult } from '../generationRunner';
 import { InvalidRequestError } from '../userErrors';
 import { parseRecallArgument, type ParsedRecall, type VaryMode } from './recallArgument';
@@ -71,9 +72,24 @@ async function pickVaryMode(memento: vscode.Memento): Promise<VaryMode | undefin
   return picked?.mode;
 }
 
+/**
+ * A hover's or CodeLens's command link drops a rejection silently, so the user is shown the error
+ * (with its fix: Set API Key, Manage Workspace Trust…); a scripted caller still gets the rejection.
+ */
+function reportingErrors(command: (argument?: unknown) => Promise<RunResult | undefined>) {
+  return async (argument?: unknown): Promise<RunResult | undefined> => {
+    try {
+      return await command(argument);
+    } catch (error) {
+      showError(describeError(error));
+      throw error;
+    }
+  };
+}
+
 /** "Regenerate in Place": same prompt, model, parameters and seed; the file is replaced after a modal confirmation. */
 export function regenerateInPlaceCommand(deps: RecallRunDeps) {
-  return async (argument?: unknown): Promise<RunResult | undefined> => {
+  return reportingErrors(async (argument?: unknown): Promise<RunResult | undefined> => {
     const request = parseRecallArgument(COMMANDS.regenerateInPlace, argument);
     const record = await recordOrExplain(request.image, deps.history);
     if (!record) return undefined;
@@ -91,12 +107,12 @@ export function regenerateInPlaceCommand(deps: RecallRunDeps) {
     });
     // The image was saved under a new name, then moved over the old file.
     return result.files ? { ...result, files: [vscode.workspace.asRelativePath(request.image, false)] } : result;
-  };
+  });
 }
 
 /** "Vary": a new random seed; the new image is linked next to the old one or replaces its link. */
 export function varyCommand(deps: RecallRunDeps) {
-  return async (argument?: unknown): Promise<RunResult | undefined> => {
+  return reportingErrors(async (argument?: unknown): Promise<RunResult | undefined> => {
     const request = parseRecallArgument(COMMANDS.vary, argument);
     const record = await recordOrExplain(request.image, deps.history);
     if (!record) return undefined;
@@ -116,5 +132,5 @@ export function varyCommand(deps: RecallRunDeps) {
       wait: request.wait,
       replaces: mode === 'replace' ? { replacesLink: link.text } : undefined,
     });
-  };
+  });
 }

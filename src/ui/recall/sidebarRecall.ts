@@ -35,25 +35,37 @@ export async function recordOrExplain(image: vscode.Uri, history: HistoryReader)
   return record;
 }
 
+/** Shows the error too: a hover's or CodeLens's command link drops a rejection silently. */
+function reportingErrors(command: (argument?: unknown) => Promise<boolean>) {
+  return async (argument?: unknown): Promise<boolean> => {
+    try {
+      return await command(argument);
+    } catch (error) {
+      void vscode.window.showErrorMessage(error instanceof Error ? error.message : String(error));
+      throw error;
+    }
+  };
+}
+
 async function revealSidebar(): Promise<void> {
   await vscode.commands.executeCommand(`${STUDIO_VIEW_ID}.focus`);
 }
 
 /** Puts the image's prompt, model and parameters into the sidebar's form; resolves to whether it could. */
 export function loadIntoSidebarCommand(commandId: string, deps: SidebarRecallDeps) {
-  return async (argument?: unknown): Promise<boolean> => {
+  return reportingErrors(async (argument?: unknown): Promise<boolean> => {
     const { image } = parseRecallArgument(commandId, argument);
     const record = await recordOrExplain(image, deps.history);
     if (!record) return false;
     deps.inbox.post({ type: 'loadDraft', model: record.model, params: { ...record.params, prompt: record.prompt } });
     await revealSidebar();
     return true;
-  };
+  });
 }
 
 /** Shows the image's entry in the sidebar's gallery; resolves to whether the gallery has it. */
 export function showInGalleryCommand(commandId: string, deps: SidebarRecallDeps) {
-  return async (argument?: unknown): Promise<boolean> => {
+  return reportingErrors(async (argument?: unknown): Promise<boolean> => {
     const { image } = parseRecallArgument(commandId, argument);
     const record = await recordOrExplain(image, deps.history);
     if (!record) return false;
@@ -69,5 +81,5 @@ export function showInGalleryCommand(commandId: string, deps: SidebarRecallDeps)
     deps.inbox.post({ type: 'showInGallery', generationId: entry.generationId, filter: entry.file });
     await revealSidebar();
     return true;
-  };
+  });
 }

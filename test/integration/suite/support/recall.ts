@@ -3,7 +3,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { PNG_TEXT_KEYWORD, readPngText } from '../../../../src/assets/pngText';
+import { injectPngText, PNG_TEXT_KEYWORD, readPngText } from '../../../../src/assets/pngText';
 import { encodePng } from '../../../emulator/png';
 import { createMarkdown, documentText, extensionApi, generate, waitFor, workspaceRoot } from './extension';
 
@@ -58,4 +58,17 @@ export async function waitForDraft(prompt: string): Promise<{ model: string; val
     },
     30_000,
   );
+}
+
+/** A PNG carrying our metadata, written directly (Restricted Mode cannot generate one). */
+export async function writeOurPng(relativePath: string, metadata: Record<string, unknown>): Promise<vscode.Uri> {
+  async function* source(): AsyncGenerator<Uint8Array> {
+    yield encodePng(2, 2, new Uint8Array(12));
+  }
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of injectPngText(source(), PNG_TEXT_KEYWORD, JSON.stringify(metadata))) chunks.push(chunk);
+  const file = path.join(workspaceRoot(), relativePath);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, Buffer.concat(chunks));
+  return vscode.Uri.file(file);
 }

@@ -38,7 +38,13 @@ describe('activation and contributions', () => {
       'oxenImageStudio.clearApiKey',
       'oxenImageStudio.generateImage',
       'oxenImageStudio.generateImageHere',
+      'oxenImageStudio.recall.loadIntoSidebar',
+      'oxenImageStudio.recall.regenerateInPlace',
+      'oxenImageStudio.recall.showInGallery',
+      'oxenImageStudio.recall.vary',
+      'oxenImageStudio.regenerateLikeThis',
       'oxenImageStudio.setApiKey',
+      'oxenImageStudio.showGenerationInfo',
       'oxenImageStudio.showLog',
     ]);
   });

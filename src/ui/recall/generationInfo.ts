@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { describeParams, type GenerationRecord } from '../../assets/generationRecord';
 import { parseRecallArgument } from './recallArgument';
-import { lookupRecord, type HistoryReader } from './recordLookup';
+import { imageName, lookupRecord, notMadeByUs, type HistoryReader } from './recordLookup';
 
 /**
  * "Show Generation Info" (Explorer): a read-only markdown document, served by a content
@@ -10,19 +10,15 @@ import { lookupRecord, type HistoryReader } from './recordLookup';
 
 export const GENERATION_INFO_SCHEME = 'oxen-image-studio-info';
 
-function baseName(uri: vscode.Uri): string {
-  return uri.path.slice(uri.path.lastIndexOf('/') + 1);
-}
-
 /** Keeps a value on one table row and out of the table's syntax. */
 function cell(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
 
 export function generationInfoMarkdown(image: vscode.Uri, record: GenerationRecord | undefined): string {
-  const name = baseName(image);
+  const name = imageName(image);
   if (!record) {
-    return `# ${name}\n\n${vscode.l10n.t('Not made by Oxen Image Studio: this image carries no generation info and is not in this workspace’s history.')}\n`;
+    return `# ${name}\n\n${notMadeByUs()}\n`;
   }
   const source = record.source === 'embedded' ? vscode.l10n.t('metadata embedded in the PNG') : vscode.l10n.t('this workspace’s history');
   const rows: Array<[string, string]> = [
@@ -46,7 +42,7 @@ export function generationInfoMarkdown(image: vscode.Uri, record: GenerationReco
 
 /** The info document's URI: named after the image, which it carries in the query. */
 export function generationInfoUri(image: vscode.Uri): vscode.Uri {
-  return vscode.Uri.from({ scheme: GENERATION_INFO_SCHEME, path: `/${baseName(image)}.md`, query: image.toString() });
+  return vscode.Uri.from({ scheme: GENERATION_INFO_SCHEME, path: `/${imageName(image)}.md`, query: image.toString() });
 }
 
 export class GenerationInfoProvider implements vscode.TextDocumentContentProvider, vscode.Disposable {
@@ -73,7 +69,7 @@ export class GenerationInfoProvider implements vscode.TextDocumentContentProvide
     try {
       return generationInfoMarkdown(image, await lookupRecord(image, this.history));
     } catch (error) {
-      return `# ${baseName(image)}\n\n${vscode.l10n.t('The image cannot be read: {0}', (error as Error).message)}\n`;
+      return `# ${imageName(image)}\n\n${vscode.l10n.t('The image cannot be read: {0}', (error as Error).message)}\n`;
     }
   }
 }

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { describeParams, type GenerationRecord } from '../../assets/generationRecord';
 import { imageLinkAt } from '../../assets/imageLinkAt';
 import { commandLink, linkArgument, RECALL_ACTIONS, recallActionTitle } from './recallArgument';
-import { linkTarget, lookupRecord, type HistoryReader } from './recordLookup';
+import { linkTarget, lookupRecord, notMadeByUs, type HistoryReader } from './recordLookup';
 
 /** Wide enough to recognise the image, small enough to leave the text readable. */
 const THUMBNAIL_WIDTH = 240;
@@ -22,12 +22,12 @@ function code(value: string): string {
  * actions, or a plain statement that we did not make it. Command links are trusted for the
  * recall commands only.
  */
-export function recallHoverMarkdown(image: vscode.Uri, record: GenerationRecord | undefined, document: vscode.Uri, range: vscode.Range): vscode.MarkdownString {
+function recallHoverMarkdown(image: vscode.Uri, record: GenerationRecord | undefined, document: vscode.Uri, range: vscode.Range): vscode.MarkdownString {
   const markdown = new vscode.MarkdownString('', true);
   markdown.isTrusted = { enabledCommands: RECALL_ACTIONS.map((action) => action.command) };
   markdown.appendMarkdown(`![${text(vscode.l10n.t('Thumbnail'))}](${image.toString()}|width=${THUMBNAIL_WIDTH})\n\n`);
   if (!record) {
-    markdown.appendMarkdown(text(vscode.l10n.t('Not made by Oxen Image Studio: this image carries no generation info and is not in this workspace’s history.')));
+    markdown.appendMarkdown(text(notMadeByUs()));
     return markdown;
   }
   markdown.appendMarkdown(`**${text(vscode.l10n.t('Prompt'))}:** ${text(record.prompt)}\n\n`);

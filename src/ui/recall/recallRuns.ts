@@ -6,7 +6,7 @@ import { describeError, showError } from '../errorReporting';
 import type { GenerationRunner, RunResult } from '../generationRunner';
 import { InvalidRequestError } from '../userErrors';
 import { parseRecallArgument, type ParsedRecall, type VaryMode } from './recallArgument';
-import { linkTarget, type HistoryReader } from './recordLookup';
+import { imageName, linkTarget, type HistoryReader } from './recordLookup';
 import { recordOrExplain } from './sidebarRecall';
 
 /**
@@ -24,15 +24,11 @@ export interface RecallRunDeps {
 
 const VARY_MODE_KEY = 'oxenImageStudio.recall.varyMode';
 
-function baseName(uri: vscode.Uri): string {
-  return uri.path.slice(uri.path.lastIndexOf('/') + 1);
-}
-
 async function confirmRegenerate(image: vscode.Uri, record: GenerationRecord): Promise<boolean> {
   const regenerate = vscode.l10n.t('Regenerate');
   const seed = record.params.seed;
   const choice = await vscode.window.showWarningMessage(
-    vscode.l10n.t('Regenerate “{0}” in place?', baseName(image)),
+    vscode.l10n.t('Regenerate “{0}” in place?', imageName(image)),
     {
       modal: true,
       detail:

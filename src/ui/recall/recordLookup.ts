@@ -50,6 +50,16 @@ export async function lookupRecord(image: vscode.Uri, history: HistoryReader): P
   return entry && historyRecord(entry);
 }
 
+/** The image's file name, for messages and titles. */
+export function imageName(image: vscode.Uri): string {
+  return image.path.slice(image.path.lastIndexOf('/') + 1);
+}
+
+/** What the hover and the info document say about an image we did not make. */
+export function notMadeByUs(): string {
+  return vscode.l10n.t('Not made by Oxen Image Studio: this image carries no generation info and is not in this workspace’s history.');
+}
+
 /** The file a link in `document` points to: relative to the document, or from its workspace folder's root for `/…`. */
 export function linkTarget(document: vscode.Uri, linkPath: string): vscode.Uri | undefined {
   if (linkPath.startsWith('/')) {

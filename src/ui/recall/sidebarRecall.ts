@@ -3,7 +3,7 @@ import type { GenerationRecord } from '../../assets/generationRecord';
 import { STUDIO_VIEW_ID } from '../sidebar/ids';
 import type { StudioInbox } from '../sidebar/inbox';
 import { parseRecallArgument } from './recallArgument';
-import { historyEntryFor, lookupRecord, type HistoryReader } from './recordLookup';
+import { historyEntryFor, imageName, lookupRecord, type HistoryReader } from './recordLookup';
 
 /**
  * Recall actions that only need the sidebar: "Load into Sidebar" (also the Explorer's
@@ -13,10 +13,6 @@ import { historyEntryFor, lookupRecord, type HistoryReader } from './recordLooku
 export interface SidebarRecallDeps {
   history: HistoryReader;
   inbox: StudioInbox;
-}
-
-function baseName(uri: vscode.Uri): string {
-  return uri.path.slice(uri.path.lastIndexOf('/') + 1);
 }
 
 /** The image's record, or undefined after telling the user plainly that we did not make it. */
@@ -29,7 +25,7 @@ export async function recordOrExplain(image: vscode.Uri, history: HistoryReader)
   }
   if (!record) {
     void vscode.window.showInformationMessage(
-      vscode.l10n.t('{0} was not made by Oxen Image Studio: it carries no generation info and is not in this workspace’s history.', baseName(image)),
+      vscode.l10n.t('{0} was not made by Oxen Image Studio: it carries no generation info and is not in this workspace’s history.', imageName(image)),
     );
   }
   return record;
@@ -74,7 +70,7 @@ export function showInGalleryCommand(commandId: string, deps: SidebarRecallDeps)
       historyEntryFor(image, deps.history);
     if (!entry) {
       void vscode.window.showInformationMessage(
-        vscode.l10n.t('{0} was made by Oxen Image Studio in another workspace, so this workspace’s gallery does not list it.', baseName(image)),
+        vscode.l10n.t('{0} was made by Oxen Image Studio in another workspace, so this workspace’s gallery does not list it.', imageName(image)),
       );
       return false;
     }

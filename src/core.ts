@@ -14,6 +14,7 @@ import { generateImageCommand } from './ui/commands/generateImage';
 import { generateImageHereCommand } from './ui/commands/generateImageHere';
 import { generateAllImagesCommand, generatePromptLinkCommand } from './ui/commands/promptLinkCommands';
 import { PromptLinkGenerator } from './ui/documents/promptLinkGenerator';
+import { regenerateInPlaceCommand, varyCommand } from './ui/recall/recallRuns';
 import { GenerationRunner } from './ui/generationRunner';
 import { ModelCatalog } from './ui/modelCatalog';
 import { RequestWaiters } from './ui/requestWaiters';
@@ -59,6 +60,9 @@ export interface Core {
   generateAllImages(argument?: unknown): Promise<unknown>;
   generatePromptLink(argument?: unknown): Promise<unknown>;
   cancelGeneration(argument?: unknown): Promise<unknown>;
+  /** Recall actions that make a new image (src/ui/recall/recallRuns.ts). */
+  regenerateInPlace(argument?: unknown): Promise<unknown>;
+  vary(argument?: unknown): Promise<unknown>;
   /** The key was set or cleared. */
   credentialsChanged(): void;
   /** Picks up the journal's unfinished work (REL-06); only in a trusted workspace, as it writes files. */
@@ -127,6 +131,8 @@ export function createCore(host: CoreHost): Core {
     generateAllImages: generateAllImagesCommand(promptLinks),
     generatePromptLink: generatePromptLinkCommand(promptLinks),
     cancelGeneration: cancelGenerationCommand({ service, log }),
+    regenerateInPlace: regenerateInPlaceCommand({ runner, history, memento: context.globalState }),
+    vary: varyCommand({ runner, history, memento: context.globalState }),
     credentialsChanged() {
       unauthorized.keyChanged();
       service.credentialsChanged();

@@ -12,7 +12,12 @@ import { setApiKeyCommand } from './ui/commands/setApiKey';
 import { showLogCommand } from './ui/commands/showLog';
 import { showCoreLoadFailure } from './ui/coreLoadFailure';
 import { PromptLinkCodeLensProvider } from './ui/documents/promptLinkCodeLens';
+import { GENERATION_INFO_SCHEME, GenerationInfoProvider, showGenerationInfoCommand } from './ui/recall/generationInfo';
+import { RecallCodeLensProvider } from './ui/recall/recallCodeLens';
+import { RecallHoverProvider } from './ui/recall/recallHover';
+import { loadIntoSidebarCommand, showInGalleryCommand } from './ui/recall/sidebarRecall';
 import { registerStudioSidebar } from './ui/sidebar';
+import { StudioInbox } from './ui/sidebar/inbox';
 
 /**
  * The composition root. Activation is cheap and makes no network request (PERF-01): it builds
@@ -58,6 +63,12 @@ export function activate(context: vscode.ExtensionContext): OxenImageStudioApi {
   // Owned here, not by the core: the gallery shows the history without loading the core.
   const history = new HistoryStore(context.workspaceState);
   const queueChanged = new vscode.EventEmitter<void>();
+  // Recall and the Explorer ask the sidebar to load a draft or show an image, whenever it is ready.
+  const studioInbox = new StudioInbox();
+  const recall = { history, inbox: studioInbox };
+  const markdownFiles: vscode.DocumentSelector = { language: 'markdown' };
+  const recallLenses = new RecallCodeLensProvider(history);
+  const generationInfo = new GenerationInfoProvider(history);
   const loader: CoreLoader<Core> = new CoreLoader(() =>
     requireCoreChunk().createCore({ context, apiKey, log, journalStore, history, queueChanged, onConnectionChanged: () => void restart() }),
   );
@@ -104,8 +115,16 @@ export function activate(context: vscode.ExtensionContext): OxenImageStudioApi {
       isCoreLoaded: () => loader.isLoaded(),
       onDidChangeQueue: queueChanged.event,
       history,
+      inbox: studioInbox,
       log,
     }),
+    studioInbox,
+    // Hover and CodeLens read the image file and the history only: no core, no network.
+    vscode.languages.registerHoverProvider(markdownFiles, new RecallHoverProvider(history)),
+    recallLenses,
+    vscode.languages.registerCodeLensProvider(markdownFiles, recallLenses),
+    generationInfo,
+    vscode.workspace.registerTextDocumentContentProvider(GENERATION_INFO_SCHEME, generationInfo),
     vscode.commands.registerCommand(COMMANDS.generateImage, coreCommand((core) => core.generateImage)),
     vscode.commands.registerCommand(COMMANDS.generateImageHere, coreCommand((core) => core.generateImageHere)),
     vscode.commands.registerCommand(COMMANDS.generateAllImages, coreCommand((core) => core.generateAllImages)),
@@ -115,6 +134,12 @@ export function activate(context: vscode.ExtensionContext): OxenImageStudioApi {
     vscode.commands.registerCommand(COMMANDS.setApiKey, setApiKeyCommand(apiKey)),
     vscode.commands.registerCommand(COMMANDS.clearApiKey, clearApiKeyCommand(apiKey)),
     vscode.commands.registerCommand(COMMANDS.showLog, showLogCommand(log)),
+    vscode.commands.registerCommand(COMMANDS.regenerateInPlace, coreCommand((core) => core.regenerateInPlace)),
+    vscode.commands.registerCommand(COMMANDS.vary, coreCommand((core) => core.vary)),
+    vscode.commands.registerCommand(COMMANDS.loadIntoSidebar, loadIntoSidebarCommand(COMMANDS.loadIntoSidebar, recall)),
+    vscode.commands.registerCommand(COMMANDS.showInGallery, showInGalleryCommand(COMMANDS.showInGallery, recall)),
+    vscode.commands.registerCommand(COMMANDS.showGenerationInfo, showGenerationInfoCommand(COMMANDS.showGenerationInfo)),
+    vscode.commands.registerCommand(COMMANDS.regenerateLikeThis, loadIntoSidebarCommand(COMMANDS.regenerateLikeThis, recall)),
     apiKey.onDidChange(() => loader.ifLoaded((core) => core.credentialsChanged())),
     vscode.workspace.onDidGrantWorkspaceTrust(resumeIfPending),
   );

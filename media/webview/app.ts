@@ -153,6 +153,9 @@ export class StudioApp {
         return this.gallery.thumbnailReady(message.id, message.uri, message.missing);
       case 'loadDraft':
         return this.loadParams(message.model, typeof message.params.prompt === 'string' ? message.params.prompt : '', message.params);
+      case 'showInGallery':
+        if (this.state.collapsed.gallery) this.root.querySelector<HTMLButtonElement>('.section-gallery .section-header')?.click();
+        return this.gallery.reveal(message.generationId, message.filter);
       case 'response': {
         const waiter = this.pending.get(message.requestId);
         if (!waiter) return;

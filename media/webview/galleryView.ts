@@ -29,6 +29,8 @@ export class GalleryView {
   private filterTimer: ReturnType<typeof setTimeout> | undefined;
   private observer: IntersectionObserver | undefined;
   private readonly tiles = new Map<string, HTMLElement>();
+  /** The image "Show in Gallery" asked for: outlined until the next reveal. */
+  private highlighted: string | undefined;
 
   constructor(private readonly app: StudioApp) {
     this.badge = h('span', { class: 'badge', hidden: true });
@@ -116,6 +118,15 @@ export class GalleryView {
     );
   }
 
+  /** "Show in Gallery" from an editor or the Explorer: filter down to the image and point it out. */
+  reveal(id: string, filter: string): void {
+    this.filterInput.value = filter;
+    this.app.state.gallery.filter = filter;
+    this.app.persist();
+    this.highlighted = id;
+    this.refresh(true);
+  }
+
   async loadMore(): Promise<void> {
     if (this.loading || this.items.length >= this.total) return;
     const generation = this.generation;
@@ -166,6 +177,9 @@ export class GalleryView {
       this.grid.appendChild(this.tile(item));
     }
     this.more.hidden = this.items.length >= this.total;
+    const highlighted = replace && this.highlighted !== undefined ? this.tiles.get(this.highlighted) : undefined;
+    highlighted?.scrollIntoView?.({ block: 'nearest' });
+    highlighted?.querySelector<HTMLButtonElement>('.tile-open')?.focus();
     (this.more.lastChild as HTMLElement).textContent = t('Show more ({0} left)', this.total - this.items.length);
   }
 
@@ -203,7 +217,7 @@ export class GalleryView {
     );
     const tile = h(
       'div',
-      { class: `tile${item.missing ? ' is-missing' : ''}`, role: 'listitem', attrs: { 'data-id': item.id } },
+      { class: `tile${item.missing ? ' is-missing' : ''}${item.id === this.highlighted ? ' is-highlighted' : ''}`, role: 'listitem', attrs: { 'data-id': item.id } },
       open,
       actions,
       h('div', { class: 'tile-caption', title: item.prompt }, promptLabel),

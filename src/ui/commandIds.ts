@@ -12,4 +12,10 @@ export const COMMANDS = {
   setApiKey: 'oxenImageStudio.setApiKey',
   clearApiKey: 'oxenImageStudio.clearApiKey',
   showLog: 'oxenImageStudio.showLog',
+  regenerateInPlace: 'oxenImageStudio.recall.regenerateInPlace',
+  vary: 'oxenImageStudio.recall.vary',
+  loadIntoSidebar: 'oxenImageStudio.recall.loadIntoSidebar',
+  showInGallery: 'oxenImageStudio.recall.showInGallery',
+  showGenerationInfo: 'oxenImageStudio.showGenerationInfo',
+  regenerateLikeThis: 'oxenImageStudio.regenerateLikeThis',
 } as const;

@@ -15,11 +15,14 @@ import { InvalidRequestError, MissingApiKeyError } from './userErrors';
 import { requireTrustedWorkspace } from './workspaceTrust';
 
 /**
- * Where the result goes: a link at a position, nowhere (optionally "for" a document), or where a
- * placeholder the caller already put in a markdown document is (a prompt link marked with `token`).
+/**
+ * Where the result goes: a link at a position (`besideLink`: right after an existing link,
+ * separated from it as images of one request are), nowhere (optionally "for" a document), or
+ * where a placeholder the caller already put in a markdown document is (a prompt link marked
+ * with `token`).
  */
 export type Placement =
-  | { kind: 'link'; uri: vscode.Uri; position: vscode.Position }
+  | { kind: 'link'; uri: vscode.Uri; position: vscode.Position; besideLink?: boolean }
   | { kind: 'none'; forDocument: vscode.Uri | undefined }
   | { kind: 'placeholder'; uri: vscode.Uri; token: string };
 
@@ -29,6 +32,8 @@ export interface RunRequest extends GenerationInput {
   interactive: boolean;
   /** Resolve only once every image is saved (and linked), with the files. */
   wait: boolean;
+  /** Recall: what the new image replaces once it is saved (journaled with the request). */
+  replaces?: Pick<RequestTarget, 'replacesFile' | 'replacesLink'>;
 }
 
 export interface RunResult {
@@ -54,7 +59,7 @@ export interface RunnerDependencies {
 
 interface ResolvedTarget {
   save: SaveContext;
-  link: { uri: vscode.Uri; position: vscode.Position } | undefined;
+  link: { uri: vscode.Uri; position: vscode.Position; besideLink: boolean } | undefined;
 }
 
 async function openDocument(uri: vscode.Uri): Promise<vscode.TextDocument> {
@@ -77,7 +82,9 @@ async function resolveTarget(placement: Placement): Promise<ResolvedTarget> {
     (document && vscode.workspace.getWorkspaceFolder(document.uri)) ?? vscode.workspace.workspaceFolders?.[0];
   if (!workspaceFolder) throw new InvalidRequestError(vscode.l10n.t('Open a folder first: generated images are saved into the workspace.'));
   const link =
-    placement.kind === 'link' && markdownFile ? { uri: markdownFile.uri, position: markdownFile.validatePosition(placement.position) } : undefined;
+    placement.kind === 'link' && markdownFile
+      ? { uri: markdownFile.uri, position: markdownFile.validatePosition(placement.position), besideLink: placement.besideLink === true }
+      : undefined;
   return { save: { workspaceFolder, markdownDocument: markdownFile?.uri }, link };
 }
 
@@ -136,7 +143,7 @@ export class GenerationRunner {
     const linkedDocument =
       placement.kind === 'placeholder'
         ? resolved.save.markdownDocument
-        : resolved.link && (await insertPlaceholder(resolved.link.uri, resolved.link.position, token, request.prompt))
+        : resolved.link && (await insertPlaceholder(resolved.link.uri, resolved.link.position, token, request.prompt, resolved.link.besideLink))
           ? resolved.link.uri
           : undefined;
     const target: RequestTarget = {
@@ -146,6 +153,7 @@ export class GenerationRunner {
       altText: built.assets.altText,
       linkPathStyle: built.assets.linkPathStyle,
       announce: request.interactive || placement.kind !== 'none',
+      ...request.replaces,
     };
     const outcomes = request.interactive || request.wait ? this.deps.waiters.expect(token) : undefined;
     const { batchId, generationIds } = await this.deps.service.submit({ ...built.submit, target }).catch(async (error: unknown) => {

@@ -19,7 +19,7 @@ import { GENERATE_DESTINATION, inFlightDestination } from './documents/promptLin
 
 const PENDING_PATH_PREFIX = 'oxen-image-studio-pending/';
 /** Images of one request sit side by side: `![a](a.png) ![a](a-1.png)`. */
-const LINK_SEPARATOR = ' ';
+export const LINK_SEPARATOR = ' ';
 
 export function newRequestToken(): string {
   return randomUUID().replace(/-/g, '');
@@ -40,7 +40,7 @@ function findPlaceholder(document: vscode.TextDocument, token: string): vscode.R
   return new vscode.Range(document.positionAt(match.index), document.positionAt(match.index + match[0].length));
 }
 
-async function openDocument(uri: string): Promise<vscode.TextDocument | undefined> {
+export async function openDocument(uri: string): Promise<vscode.TextDocument | undefined> {
   const open = vscode.workspace.textDocuments.find((document) => document.uri.toString() === uri);
   if (open) return open;
   try {
@@ -51,16 +51,17 @@ async function openDocument(uri: string): Promise<vscode.TextDocument | undefine
 }
 
 /** Applies one edit; saves afterwards only a document that had no unsaved changes before it. */
-async function applyAndKeepSavedState(document: vscode.TextDocument, edit: vscode.WorkspaceEdit): Promise<boolean> {
+export async function applyAndKeepSavedState(document: vscode.TextDocument, edit: vscode.WorkspaceEdit): Promise<boolean> {
   const wasClean = !document.isDirty;
   if (!(await vscode.workspace.applyEdit(edit))) return false;
   if (wasClean && !document.isUntitled) await document.save();
   return true;
 }
 
-export async function insertPlaceholder(uri: vscode.Uri, position: vscode.Position, token: string, prompt: string): Promise<boolean> {
+/** `besideLink`: `position` is right after a link, so the placeholder is separated from it (and the separator goes with it). */
+export async function insertPlaceholder(uri: vscode.Uri, position: vscode.Position, token: string, prompt: string, besideLink = false): Promise<boolean> {
   const edit = new vscode.WorkspaceEdit();
-  edit.insert(uri, position, placeholderMarkdown(token, prompt));
+  edit.insert(uri, position, (besideLink ? LINK_SEPARATOR : '') + placeholderMarkdown(token, prompt));
   return vscode.workspace.applyEdit(edit);
 }
 

@@ -16,6 +16,10 @@ export interface RequestTarget {
   linkPathStyle: LinkPathStyle;
   /** Tell the user where the files went (interactive requests without a link). */
   announce: boolean;
+  /** Regenerate in place: the absolute path of the file the new image replaces once saved. */
+  replacesFile?: string;
+  /** Vary, "replace this link": the link text that the new link (placed right after it) replaces once saved. */
+  replacesLink?: string;
 }
 
 const ALT_TEXT_SOURCES: readonly string[] = ['prompt', 'fileName'] satisfies AltTextSource[];
@@ -29,6 +33,8 @@ export function parseRequestTarget(value: unknown): RequestTarget | undefined {
   if (typeof target.altText !== 'string' || !ALT_TEXT_SOURCES.includes(target.altText)) return undefined;
   if (typeof target.linkPathStyle !== 'string' || !LINK_PATH_STYLES.includes(target.linkPathStyle)) return undefined;
   if (target.documentUri !== undefined && typeof target.documentUri !== 'string') return undefined;
+  if (target.replacesFile !== undefined && typeof target.replacesFile !== 'string') return undefined;
+  if (target.replacesLink !== undefined && typeof target.replacesLink !== 'string') return undefined;
   return {
     token: target.token,
     documentUri: target.documentUri,
@@ -36,5 +42,7 @@ export function parseRequestTarget(value: unknown): RequestTarget | undefined {
     altText: target.altText as AltTextSource,
     linkPathStyle: target.linkPathStyle as LinkPathStyle,
     announce: target.announce,
+    ...(target.replacesFile !== undefined ? { replacesFile: target.replacesFile } : {}),
+    ...(target.replacesLink !== undefined ? { replacesLink: target.replacesLink } : {}),
   };
 }

@@ -1,11 +1,12 @@
 import * as vscode from 'vscode';
 import type { GenerationView, TerminalEvent } from '../generation/generationEvents';
 import type { GenerationService } from '../generation/service';
-import type { HistoryStore } from '../host/historyStore';
+import type { HistoryEntry, HistoryStore } from '../host/historyStore';
 import type { Log } from '../host/log';
 import { describeFailure, showError, type Action } from './errorReporting';
 import { imageLinkMarkdown } from './imageLink';
 import { documentContains, placeLink, removePlaceholder } from './placeholders';
+import { dropReplacedLink, forgetReplacedEntries, replaceRegeneratedFile } from './recall/recallResults';
 import { parseRequestTarget, type RequestTarget } from './requestTarget';
 import type { RequestWaiters } from './requestWaiters';
 import { announceSaved } from './savedNotification';
@@ -61,11 +62,12 @@ export class ResultHandler {
   }
 
   private async onSaved(event: Extract<TerminalEvent, { type: 'saved' }>, target: RequestTarget | undefined): Promise<void> {
-    const file = vscode.Uri.file(event.file);
+    const saved = target?.replacesFile ? await replaceRegeneratedFile(event.file, target.replacesFile, this.deps.log) : event.file;
+    const file = vscode.Uri.file(saved);
     const workspaceFolder = vscode.workspace.getWorkspaceFolder(file);
     const prompt = promptOf(event);
     const forDocument = target?.documentUri ?? target?.forDocumentUri;
-    await this.deps.history.record({
+    const entry: HistoryEntry = {
       generationId: event.generationId,
       model: event.submission.model,
       prompt,
@@ -74,20 +76,28 @@ export class ResultHandler {
       workspaceFolder: workspaceFolder?.name ?? '',
       created: new Date(event.submission.createdAt).toISOString(),
       ...(forDocument ? { document: vscode.workspace.asRelativePath(vscode.Uri.parse(forDocument), false) } : {}),
-    });
-    this.deps.log.info(`Generation ${event.generationId} saved as ${event.file}.`);
+    };
+    await this.deps.history.record(entry);
+    this.deps.log.info(`Generation ${event.generationId} saved as ${saved}.`);
+    if (saved === target?.replacesFile) {
+      await forgetReplacedEntries(this.deps.history, entry);
+      vscode.window.setStatusBarMessage(vscode.l10n.t('Regenerated {0}.', entry.file), 5000);
+      return;
+    }
     if (!target || !workspaceFolder) return;
     const documentUri = target.documentUri;
-    const link = imageLinkMarkdown(event.file, prompt, {
+    const link = imageLinkMarkdown(saved, prompt, {
       documentPath: documentUri ? vscode.Uri.parse(documentUri).fsPath : undefined,
       workspaceFolder: workspaceFolder.uri.fsPath,
       altText: target.altText,
       linkPathStyle: target.linkPathStyle,
     });
     if (documentUri) {
-      if (await placeLink(documentUri, target.token, link, !this.othersPending(event))) return;
-      // Delivered again after a reload that came after the link was written: nothing to do.
-      if (await documentContains(documentUri, link)) return;
+      // Delivered again after a reload that came after the link was written: only what is left to do.
+      if ((await placeLink(documentUri, target.token, link, !this.othersPending(event))) || (await documentContains(documentUri, link))) {
+        if (target.replacesLink) await dropReplacedLink(documentUri, target.replacesLink, link);
+        return;
+      }
     }
     if (target.announce || documentUri) announceSaved(file, link);
   }

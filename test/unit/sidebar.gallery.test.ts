@@ -102,6 +102,28 @@ describe('sidebar gallery with 1,000 entries (PERF-06)', () => {
     harness.close();
   });
 
+  it('"Show in Gallery" (recall, issue 5): the webview filters down to the file and outlines its tile, also when the gallery was collapsed', async () => {
+    const harness = mountStudio({ version: 1, collapsed: { form: false, queue: false, gallery: true } });
+    const queries: GalleryQuery[] = [];
+    harness.answerGallery((query) => {
+      queries.push(query as unknown as GalleryQuery);
+      return queryGallery(entries, query as unknown as GalleryQuery, plain);
+    });
+    harness.send({ type: 'snapshot', snapshot: baseSnapshot() });
+    await flush();
+    assert.equal((harness.document.querySelector('#section-gallery') as HTMLElement).hidden, true);
+    harness.send({ type: 'showInGallery', generationId: 'gen-42', filter: 'assets/generated/image-42.png' });
+    await flush();
+    await flush();
+    assert.equal((harness.document.querySelector('#section-gallery') as HTMLElement).hidden, false, 'the gallery section is opened');
+    assert.equal((harness.document.querySelector('.filter-input') as HTMLInputElement).value, 'assets/generated/image-42.png');
+    assert.equal(queries.at(-1)!.filter, 'assets/generated/image-42.png');
+    const outlined = [...harness.document.querySelectorAll('.tile.is-highlighted')].map((tile) => tile.getAttribute('data-id'));
+    assert.deepEqual(outlined, ['gen-42']);
+    assert.equal(harness.document.activeElement, harness.document.querySelector('.tile.is-highlighted .tile-open'), 'focus on the image');
+    harness.close();
+  });
+
   it('the view is registered without retainContextWhenHidden', () => {
     const provider = readFileSync(path.join(__dirname, '../../src/ui/sidebar/index.ts'), 'utf8') + readFileSync(path.join(__dirname, '../../src/ui/sidebar/provider.ts'), 'utf8');
     assert.match(provider, /registerWebviewViewProvider\(STUDIO_VIEW_ID, shell\);/, 'registered with no options');

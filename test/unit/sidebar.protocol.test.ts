@@ -34,6 +34,7 @@ function spyPlatform(): { platform: StudioPlatform; calls: Call[] } {
     describe: (error) => String((error as Error).message),
     report: record('report'),
     log: record('log'),
+    onReady: record('onReady'),
   };
   return { platform, calls };
 }
@@ -130,7 +131,7 @@ describe('sidebar protocol: webview → host messages (SEC-09)', () => {
     for (const [message, method] of VALID) {
       const { platform, calls } = spyPlatform();
       await new StudioController(platform).receive(structuredClone(message));
-      const handlers = calls.filter((call) => !['post', 'log'].includes(call.method));
+      const handlers = calls.filter((call) => !['post', 'log', 'onReady'].includes(call.method));
       assert.deepEqual(handlers.map((call) => call.method), [method], JSON.stringify(message).slice(0, 80));
     }
   });
@@ -155,7 +156,7 @@ describe('sidebar protocol: webview → host messages (SEC-09)', () => {
         const { platform, calls } = spyPlatform();
         await new StudioController(platform).receive(message);
         const parsed = parseWebviewMessage(message).ok;
-        const handled = calls.filter((call) => !['post', 'log'].includes(call.method)).length;
+        const handled = calls.filter((call) => !['post', 'log', 'onReady'].includes(call.method)).length;
         assert.equal(handled, parsed ? 1 : 0);
       }),
       { numRuns: 500 },
@@ -220,14 +221,15 @@ describe('sidebar protocol: webview → host messages (SEC-09)', () => {
     await controller.receive({ type: 'ready' });
     assert.deepEqual(
       calls.map((call) => call.method),
-      ['snapshot', 'post'],
+      ['snapshot', 'post', 'onReady'],
+      'onReady comes after the snapshot, so requests waiting for the view (recall, Explorer) reach it',
     );
     assert.equal((calls[1]!.args[0] as { type: string }).type, 'snapshot');
     controller.postDelta({ type: 'galleryChanged' });
-    assert.deepEqual(calls[2]!.args[0], { type: 'galleryChanged' });
+    assert.deepEqual(calls[3]!.args[0], { type: 'galleryChanged' });
     controller.reset();
     controller.postDelta({ type: 'galleryChanged' });
-    assert.equal(calls.length, 3, 'a hidden (destroyed) webview gets nothing until it is ready again');
+    assert.equal(calls.length, 4, 'a hidden (destroyed) webview gets nothing until it is ready again');
   });
 
   it('no handler passes a webview string to executeCommand: every call site uses a fixed id (static check)', () => {

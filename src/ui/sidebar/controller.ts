@@ -43,6 +43,8 @@ export interface StudioPlatform {
   /** Errors of fire-and-forget actions: shown the standard way (notification with actions). */
   report(error: unknown): void;
   log(message: string): void;
+  /** The webview has its snapshot: deltas reach it from now on. */
+  onReady(): void;
 }
 
 /**
@@ -89,6 +91,7 @@ export class StudioController {
         const snapshot = await p.snapshot();
         p.post({ type: 'snapshot', snapshot });
         this.ready = true;
+        p.onReady();
         return;
       }
       case 'draftChanged':

@@ -163,6 +163,7 @@ export type HostMessage =
   | { type: 'galleryChanged' }
   | { type: 'thumbnail'; id: string; uri: string | undefined; missing: boolean }
   | { type: 'loadDraft'; model: string; params: Record<string, unknown> }
+  | { type: 'showInGallery'; generationId: string; filter: string }
   | { type: 'response'; requestId: number; ok: true; value: unknown }
   | { type: 'response'; requestId: number; ok: false; error: string };
 

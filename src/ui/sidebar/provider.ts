@@ -35,6 +35,7 @@ import {
 } from './protocol';
 import { modelSummaries } from './models';
 import { ALLOW_DATA_URI_SETTING } from './ids';
+import type { StudioInbox } from './inbox';
 import { UI_STRINGS } from './strings';
 import { ThumbnailCache } from './thumbnails';
 
@@ -74,6 +75,8 @@ export interface StudioSidebarDeps {
   /** Fires whenever any core's generation service changed (its `onChange`). */
   readonly onDidChangeQueue: vscode.Event<void>;
   history: StudioHistory;
+  /** Requests from the recall actions and the Explorer, delivered once the webview is ready. */
+  inbox: StudioInbox;
   log: Log;
 }
 
@@ -145,6 +148,7 @@ class StudioViewProvider implements vscode.WebviewViewProvider, StudioPlatform, 
       watcher.onDidCreate(() => this.galleryChanged()),
       deps.history.onDidChange(() => this.galleryChanged()),
       deps.onDidChangeQueue(() => this.queueChanged()),
+      deps.inbox.onDidPost(() => this.onReady()),
       vscode.workspace.onDidChangeConfiguration((event) => {
         if ([STYLE_REFERENCE_REPOSITORY_SETTING, ALLOW_DATA_URI_SETTING].some((id) => event.affectsConfiguration(id))) {
           this.controller.postDelta({ type: 'settings', settings: this.settings() });
@@ -668,6 +672,15 @@ class StudioViewProvider implements vscode.WebviewViewProvider, StudioPlatform, 
 
   log(message: string): void {
     this.deps.log.warn(message);
+  }
+
+  /** Delivers what the recall actions or the Explorer asked for, once the webview can take it. */
+  onReady(): void {
+    if (!this.controller.isReady) return;
+    const request = this.deps.inbox.take();
+    if (!request) return;
+    this.controller.postDelta(request);
+    this.deps.log.info(`Sidebar: ${request.type} delivered${request.type === 'showInGallery' ? ` for ${request.generationId}` : ''}.`);
   }
 }
 

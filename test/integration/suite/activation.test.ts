@@ -40,7 +40,13 @@ describe('activation and contributions', () => {
       'oxenImageStudio.generateImage',
       'oxenImageStudio.generateImageHere',
       'oxenImageStudio.generatePromptLink',
+      'oxenImageStudio.recall.loadIntoSidebar',
+      'oxenImageStudio.recall.regenerateInPlace',
+      'oxenImageStudio.recall.showInGallery',
+      'oxenImageStudio.recall.vary',
+      'oxenImageStudio.regenerateLikeThis',
       'oxenImageStudio.setApiKey',
+      'oxenImageStudio.showGenerationInfo',
       'oxenImageStudio.showLog',
     ]);
   });

@@ -11,6 +11,8 @@ import { clearApiKeyCommand } from './ui/commands/clearApiKey';
 import { setApiKeyCommand } from './ui/commands/setApiKey';
 import { showLogCommand } from './ui/commands/showLog';
 import { showCoreLoadFailure } from './ui/coreLoadFailure';
+import { registerGalleryDocumentProviders, type GalleryDocumentProviders } from './ui/documents';
+import { CopiedLinks } from './ui/documents/copiedLinks';
 import { registerStudioSidebar } from './ui/sidebar';
 
 /**
@@ -34,6 +36,10 @@ export interface OxenImageStudioApi {
   readonly logFolder: vscode.Uri;
   /** Everything the extension keeps in global and workspace state (SEC-05 tests). */
   storedState(): { global: Record<string, unknown>; workspace: Record<string, unknown> };
+  /** The gallery's drop and paste providers as registered (drop/paste tests call them with a real DataTransfer). */
+  readonly documentProviders: GalleryDocumentProviders;
+  /** The gallery's "Copy markdown link" for a history entry, with no document open (paste tests). */
+  copyMarkdownLink(generationId: string): Promise<string | undefined>;
 }
 
 /** REL-10: deactivate() must resolve within 2 s, whatever the network does. */
@@ -57,6 +63,8 @@ export function activate(context: vscode.ExtensionContext): OxenImageStudioApi {
   // Owned here, not by the core: the gallery shows the history without loading the core.
   const history = new HistoryStore(context.workspaceState);
   const queueChanged = new vscode.EventEmitter<void>();
+  const copiedLinks = new CopiedLinks();
+  const documents = registerGalleryDocumentProviders({ implementation: () => requireCoreChunk(), history, log, copiedLinks });
   const loader: CoreLoader<Core> = new CoreLoader(() =>
     requireCoreChunk().createCore({ context, apiKey, log, journalStore, history, queueChanged, onConnectionChanged: () => void restart() }),
   );
@@ -104,7 +112,9 @@ export function activate(context: vscode.ExtensionContext): OxenImageStudioApi {
       onDidChangeQueue: queueChanged.event,
       history,
       log,
+      copiedLinks,
     }),
+    documents.registration,
     vscode.commands.registerCommand(COMMANDS.generateImage, coreCommand((core) => core.generateImage)),
     vscode.commands.registerCommand(COMMANDS.generateImageHere, coreCommand((core) => core.generateImageHere)),
     vscode.commands.registerCommand(COMMANDS.cancelGeneration, coreCommand((core) => core.cancelGeneration)),
@@ -129,6 +139,8 @@ export function activate(context: vscode.ExtensionContext): OxenImageStudioApi {
     },
     logFolder: context.logUri,
     storedState: () => ({ global: mementoContents(context.globalState), workspace: mementoContents(context.workspaceState) }),
+    documentProviders: documents.providers,
+    copyMarkdownLink: (generationId) => requireCoreChunk().copyHistoryLinkById(history, generationId, copiedLinks),
   };
 }
 

@@ -25,6 +25,8 @@ import { UnauthorizedNotice } from './ui/unauthorizedNotice';
 import { MissingApiKeyError } from './ui/userErrors';
 
 export { createStudioViewProvider } from './ui/sidebar/provider';
+export { createGalleryDocumentProviders } from './ui/documents/providers';
+export { copyHistoryLinkById } from './ui/documents/copyLink';
 
 /**
  * The lazily loaded part of the extension (dist/core.js): the Oxen client, the generation

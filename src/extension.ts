@@ -16,6 +16,8 @@ import { GENERATION_INFO_SCHEME, GenerationInfoProvider, showGenerationInfoComma
 import { RecallCodeLensProvider } from './ui/recall/recallCodeLens';
 import { RecallHoverProvider } from './ui/recall/recallHover';
 import { loadIntoSidebarCommand, showInGalleryCommand } from './ui/recall/sidebarRecall';
+import { registerGalleryDocumentProviders, type GalleryDocumentProviders } from './ui/documents';
+import { CopiedLinks } from './ui/documents/copiedLinks';
 import { registerStudioSidebar } from './ui/sidebar';
 import { StudioInbox } from './ui/sidebar/inbox';
 
@@ -40,6 +42,10 @@ export interface OxenImageStudioApi {
   readonly logFolder: vscode.Uri;
   /** Everything the extension keeps in global and workspace state (SEC-05 tests). */
   storedState(): { global: Record<string, unknown>; workspace: Record<string, unknown> };
+  /** The gallery's drop and paste providers as registered (drop/paste tests call them with a real DataTransfer). */
+  readonly documentProviders: GalleryDocumentProviders;
+  /** The gallery's "Copy markdown link" for a history entry, with no document open (paste tests). */
+  copyMarkdownLink(generationId: string): Promise<string | undefined>;
 }
 
 /** REL-10: deactivate() must resolve within 2 s, whatever the network does. */
@@ -69,6 +75,8 @@ export function activate(context: vscode.ExtensionContext): OxenImageStudioApi {
   const markdownFiles: vscode.DocumentSelector = { language: 'markdown' };
   const recallLenses = new RecallCodeLensProvider(history);
   const generationInfo = new GenerationInfoProvider(history);
+  const copiedLinks = new CopiedLinks();
+  const documents = registerGalleryDocumentProviders({ implementation: () => requireCoreChunk(), history, log, copiedLinks });
   const loader: CoreLoader<Core> = new CoreLoader(() =>
     requireCoreChunk().createCore({ context, apiKey, log, journalStore, history, queueChanged, onConnectionChanged: () => void restart() }),
   );
@@ -117,6 +125,7 @@ export function activate(context: vscode.ExtensionContext): OxenImageStudioApi {
       history,
       inbox: studioInbox,
       log,
+      copiedLinks,
     }),
     studioInbox,
     // Hover and CodeLens read the image file and the history only: no core, no network.
@@ -125,6 +134,7 @@ export function activate(context: vscode.ExtensionContext): OxenImageStudioApi {
     vscode.languages.registerCodeLensProvider(markdownFiles, recallLenses),
     generationInfo,
     vscode.workspace.registerTextDocumentContentProvider(GENERATION_INFO_SCHEME, generationInfo),
+    documents.registration,
     vscode.commands.registerCommand(COMMANDS.generateImage, coreCommand((core) => core.generateImage)),
     vscode.commands.registerCommand(COMMANDS.generateImageHere, coreCommand((core) => core.generateImageHere)),
     vscode.commands.registerCommand(COMMANDS.generateAllImages, coreCommand((core) => core.generateAllImages)),
@@ -158,6 +168,8 @@ export function activate(context: vscode.ExtensionContext): OxenImageStudioApi {
     },
     logFolder: context.logUri,
     storedState: () => ({ global: mementoContents(context.globalState), workspace: mementoContents(context.workspaceState) }),
+    documentProviders: documents.providers,
+    copyMarkdownLink: (generationId) => requireCoreChunk().copyHistoryLinkById(history, generationId, copiedLinks),
   };
 }
 

@@ -1,3 +1,4 @@
+import { GALLERY_IMAGE_MIME } from '../../src/ui/sidebar/ids';
 import type { GalleryItem, GalleryPage, GroupBy } from '../../src/ui/sidebar/protocol';
 import type { StudioApp } from './app';
 import { button, h, icon, iconButton, replaceChildren, uniqueId } from './dom';
@@ -6,6 +7,22 @@ import { t } from './strings';
 
 export const PAGE_SIZE = 60;
 const MAX_REFRESH = 200;
+
+/**
+ * A thumbnail dragged into a markdown editor becomes a link there (the host's drop provider). The
+ * drag carries the history id under our own type, and the workspace-relative path as plain text
+ * for editors of other languages; the image element itself is not draggable, so no file or URL of
+ * the webview's resource goes along.
+ */
+function makeDraggable(element: HTMLElement, item: GalleryItem): void {
+  element.draggable = true;
+  element.addEventListener('dragstart', (event) => {
+    if (!event.dataTransfer) return;
+    event.dataTransfer.effectAllowed = 'copy';
+    event.dataTransfer.setData(GALLERY_IMAGE_MIME, item.id);
+    event.dataTransfer.setData('text/plain', item.file);
+  });
+}
 
 type Action = 'open' | 'reveal' | 'insert' | 'copyLink' | 'copyPrompt' | 'rerun' | 'vary' | 'load' | 'delete' | 'forget';
 
@@ -204,6 +221,7 @@ export class GalleryView {
       },
       media,
     );
+    if (!item.missing) makeDraggable(open, item);
     if (item.missing) open.setAttribute('aria-disabled', 'true');
     const moreButton = iconButton('ellipsis', t('More actions for {0}', item.fileName), () => showMenu(moreButton, t('Actions for {0}', item.fileName), this.menuItems(item)), {
       attrs: { 'aria-haspopup': 'menu', 'aria-expanded': 'false' },

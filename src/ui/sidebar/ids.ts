@@ -6,3 +6,8 @@ export const STUDIO_VIEW_ID = 'oxenImageStudio.studio';
 export const STYLE_REFERENCE_REPOSITORY_SETTING_ID = 'oxenImageStudio.styleReferenceRepository';
 /** Lets local style references go as data: URIs when no repository is configured. */
 export const ALLOW_DATA_URI_SETTING = 'oxenImageStudio.styleReferences.allowDataUri';
+/**
+ * What a gallery thumbnail carries when dragged: the history id only (never a path), which the
+ * drop provider looks up in the history. A custom type, so only our provider acts on it.
+ */
+export const GALLERY_IMAGE_MIME = 'application/vnd.oxen-image-studio.history-id';

@@ -1,18 +1,20 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { verifyInsideWorkspace, relativePathInside } from '../../assets/pathContainment';
+import { verifyInsideWorkspace } from '../../assets/pathContainment';
 import { sniffImageType } from '../../assets/imageType';
 import type { GenerationView } from '../../generation/generationEvents';
 import type { GenerationService } from '../../generation/service';
 import type { HistoryEntry } from '../../host/historyStore';
 import type { Log } from '../../host/log';
-import { readAssetSettings, readDefaultModel } from '../../host/settings';
+import { readDefaultModel } from '../../host/settings';
 import type { OxenClient } from '../../oxen/client';
 import { parseRepositorySetting, STYLE_REFERENCE_REPOSITORY_SETTING, uploadStyleReference } from '../../oxen/repositoryUpload';
 import { COMMANDS } from '../commandIds';
 import { describeError, describeFailure, showError } from '../errorReporting';
-import { imageLinkMarkdown } from '../imageLink';
+import type { CopiedLinks } from '../documents/copiedLinks';
+import { copyHistoryLink } from '../documents/copyLink';
+import { historyEntryPath, historyImageLink } from '../historyFiles';
 import { cancelId } from '../queueState';
 import { StudioController, type GenerateInput, type StudioPlatform } from './controller';
 import { queryGallery } from './gallery';
@@ -78,6 +80,8 @@ export interface StudioSidebarDeps {
   /** Requests from the recall actions and the Explorer, delivered once the webview is ready. */
   inbox: StudioInbox;
   log: Log;
+  /** What "Copy markdown link" copied last, so the paste provider recognises it. */
+  copiedLinks: CopiedLinks;
 }
 
 const DRAFT_KEY = 'oxenImageStudio.studio.draft';
@@ -211,7 +215,7 @@ class StudioViewProvider implements vscode.WebviewViewProvider, StudioPlatform, 
     if (!view) return;
     const folders = new Set<string>();
     for (const entry of this.deps.history.list()) {
-      const file = this.absolutePath(entry);
+      const file = historyEntryPath(entry);
       if (file && !/\.png$/i.test(file)) folders.add(path.dirname(file));
     }
     const changed = force || [...folders].some((folder) => !this.roots.has(folder));
@@ -424,19 +428,6 @@ class StudioViewProvider implements vscode.WebviewViewProvider, StudioPlatform, 
 
   // ----- gallery -----
 
-  private folderOf(entry: HistoryEntry): vscode.WorkspaceFolder | undefined {
-    const folders = vscode.workspace.workspaceFolders ?? [];
-    return folders.find((folder) => folder.name === entry.workspaceFolder) ?? (folders.length === 1 ? folders[0] : undefined);
-  }
-
-  /** The entry's file, only if it resolves inside its workspace folder. */
-  private absolutePath(entry: HistoryEntry): string | undefined {
-    const folder = this.folderOf(entry);
-    if (!folder || folder.uri.scheme !== 'file' || typeof entry.file !== 'string') return undefined;
-    const absolute = path.join(folder.uri.fsPath, ...entry.file.split('/'));
-    return relativePathInside(folder.uri.fsPath, absolute) === undefined ? undefined : absolute;
-  }
-
   async queryGallery(query: GalleryQuery): Promise<GalleryPage> {
     const entries = this.deps.history.list();
     const page = queryGallery(entries, query, () => ({ thumbnail: undefined, missing: false }));
@@ -445,7 +436,7 @@ class StudioViewProvider implements vscode.WebviewViewProvider, StudioPlatform, 
     await Promise.all(
       page.items.map(async (item) => {
         const entry = byId.get(item.id);
-        const file = entry && this.absolutePath(entry);
+        const file = entry && historyEntryPath(entry);
         if (!file || !webview) {
           item.missing = true;
           return;
@@ -483,7 +474,7 @@ class StudioViewProvider implements vscode.WebviewViewProvider, StudioPlatform, 
   async galleryAction(action: GalleryAction, id: string): Promise<void> {
     const entry = this.deps.history.list().find((candidate) => candidate.generationId === id);
     if (!entry) return this.deps.log.warn(`Sidebar: ${action} on an unknown history entry ignored.`);
-    const file = this.absolutePath(entry);
+    const file = historyEntryPath(entry);
     const uri = file ? vscode.Uri.file(file) : undefined;
     const { prompt: _prompt, ...params } = entry.params;
     void _prompt;
@@ -498,9 +489,7 @@ class StudioViewProvider implements vscode.WebviewViewProvider, StudioPlatform, 
         return this.insertLink(entry, file);
       case 'copyLink': {
         if (!file) return;
-        const document = this.activeMarkdownDocument();
-        await vscode.env.clipboard.writeText(this.linkFor(entry, file, document));
-        vscode.window.setStatusBarMessage(vscode.l10n.t('Markdown link copied.'), 3000);
+        await copyHistoryLink(entry, file, this.activeMarkdownDocument(), this.deps.copiedLinks);
         return;
       }
       case 'copyPrompt':
@@ -528,17 +517,6 @@ class StudioViewProvider implements vscode.WebviewViewProvider, StudioPlatform, 
     }
   }
 
-  private linkFor(entry: HistoryEntry, file: string, document: vscode.TextDocument | undefined): string {
-    const folder = this.folderOf(entry)!;
-    const settings = readAssetSettings(document?.uri ?? folder.uri);
-    return imageLinkMarkdown(file, entry.prompt, {
-      documentPath: document && document.uri.scheme === 'file' ? document.uri.fsPath : undefined,
-      workspaceFolder: folder.uri.fsPath,
-      altText: settings.altText,
-      linkPathStyle: settings.linkPathStyle,
-    });
-  }
-
   private async insertLink(entry: HistoryEntry, file: string | undefined): Promise<void> {
     if (!file) return;
     const editor =
@@ -549,7 +527,7 @@ class StudioViewProvider implements vscode.WebviewViewProvider, StudioPlatform, 
       void vscode.window.showInformationMessage(vscode.l10n.t('Open a markdown document to insert the image into.'));
       return;
     }
-    const link = this.linkFor(entry, file, editor.document.isUntitled ? undefined : editor.document);
+    const link = historyImageLink(entry, file, editor.document.isUntitled ? undefined : editor.document);
     const inserted = await editor.edit((builder) => builder.replace(editor.selection, link));
     if (inserted) await vscode.window.showTextDocument(editor.document, editor.viewColumn);
   }

@@ -53,7 +53,7 @@ describe('activation and contributions', () => {
 
   it('the test API exposes no key', async () => {
     const api = await extensionApi();
-    assert.deepEqual(Object.keys(api).sort(), ['isCoreLoaded', 'logFolder', 'simulateReload', 'storedState', 'whenCoreReady']);
+    assert.deepEqual(Object.keys(api).sort(), ['copyMarkdownLink', 'documentProviders', 'isCoreLoaded', 'logFolder', 'simulateReload', 'storedState', 'whenCoreReady']);
     const core = await api.whenCoreReady();
     assert.deepEqual(Object.keys(core).sort(), ['connection', 'hasPendingWork', 'history', 'views']);
     assert.equal(core.connection().apiBaseUrl, emulator.url(), 'the base URL from the user settings');

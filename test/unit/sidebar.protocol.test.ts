@@ -67,6 +67,9 @@ const VALID: Array<[unknown, string]> = [
   [{ type: 'refreshModels' }, 'refreshModels'],
 ];
 
+/** Platform calls that are not a message's handler: replies, logging and the ready hook. */
+const NOT_HANDLERS = ['post', 'log', 'onReady'];
+
 const HUGE = 'x'.repeat(1_000_001);
 const FUZZ: Array<[string, unknown]> = [
   ['not an object: null', null],
@@ -131,7 +134,7 @@ describe('sidebar protocol: webview → host messages (SEC-09)', () => {
     for (const [message, method] of VALID) {
       const { platform, calls } = spyPlatform();
       await new StudioController(platform).receive(structuredClone(message));
-      const handlers = calls.filter((call) => !['post', 'log', 'onReady'].includes(call.method));
+      const handlers = calls.filter((call) => !NOT_HANDLERS.includes(call.method));
       assert.deepEqual(handlers.map((call) => call.method), [method], JSON.stringify(message).slice(0, 80));
     }
   });
@@ -156,7 +159,7 @@ describe('sidebar protocol: webview → host messages (SEC-09)', () => {
         const { platform, calls } = spyPlatform();
         await new StudioController(platform).receive(message);
         const parsed = parseWebviewMessage(message).ok;
-        const handled = calls.filter((call) => !['post', 'log', 'onReady'].includes(call.method)).length;
+        const handled = calls.filter((call) => !NOT_HANDLERS.includes(call.method)).length;
         assert.equal(handled, parsed ? 1 : 0);
       }),
       { numRuns: 500 },
@@ -195,7 +198,7 @@ describe('sidebar protocol: webview → host messages (SEC-09)', () => {
         const message = mutate(valid, change);
         const { platform, calls } = spyPlatform();
         await new StudioController(platform).receive(message);
-        const handlers = calls.filter((call) => !['post', 'log'].includes(call.method)).map((call) => call.method);
+        const handlers = calls.filter((call) => !NOT_HANDLERS.includes(call.method)).map((call) => call.method);
         const parsed = parseWebviewMessage(message);
         const expected = parsed.ok ? [handlerOf.get(parsed.message.type)] : [];
         assert.deepEqual(handlers, expected);

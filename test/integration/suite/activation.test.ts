@@ -20,7 +20,9 @@ describe('activation and contributions', () => {
   it('PERF-02: the main bundle is small and holds neither zod nor undici', () => {
     const extension = vscode.extensions.getExtension(EXTENSION_ID)!;
     const main = fs.readFileSync(path.join(extension.extensionPath, 'dist', 'extension.js'), 'utf8');
-    assert.ok(main.length < 40_000, `dist/extension.js is ${main.length} bytes`);
+    // The budget is 60 KB minified (issue 6, `npm run bench -- --check`); this build is not
+    // minified, so holding it to the same figure is the stricter check.
+    assert.ok(main.length < 60_000, `dist/extension.js is ${main.length} bytes`);
     assert.doesNotMatch(main, /\bzod\b|undici/);
   });
 

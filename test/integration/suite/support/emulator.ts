@@ -25,15 +25,24 @@ async function admin(method: 'GET' | 'POST', endpoint: string, body?: unknown): 
   return answer;
 }
 
+export interface EmulatorState {
+  generations: Array<{ generation_id: string; status: string; prompt?: unknown; seed?: unknown }>;
+  sse: { open: number; total: number };
+  injectedFaults: Record<string, number>;
+}
+
 export const emulator = {
   url: emulatorUrl,
-  /** Clears faults, the request log and hold. */
+  /** Clears faults, the request log and hold, and accepts the started key again. */
   reset: () => admin('POST', 'reset'),
   /** While on, new generations wait until settled or cancelled. */
   hold: (on: boolean) => admin('POST', 'hold', { on }),
   settle: (id: string, status: 'succeeded' | 'failed', error?: string) => admin('POST', 'settle', { id, status, error }),
   faults: (patch: Record<string, unknown>) => admin('POST', 'faults', patch),
   requests: async () => (await admin('GET', 'requests')) as RecordedRequest[],
+  state: async () => (await admin('GET', 'state')) as EmulatorState,
+  /** Accept this key instead of the started one, until the next reset. */
+  acceptKey: (key: string) => admin('POST', 'api-key', { key }),
 };
 
 /** Requests that would have created (and billed) a generation. */

@@ -20,6 +20,8 @@ import { GENERATE_DESTINATION, inFlightDestination } from './documents/promptLin
 const PENDING_PATH_PREFIX = 'oxen-image-studio-pending/';
 /** Images of one request sit side by side: `![a](a.png) ![a](a-1.png)`. */
 export const LINK_SEPARATOR = ' ';
+/** How long an edit VS Code refused as stale is built and tried again (see applyToCurrentText). */
+const STALE_EDIT_RETRY_MS = 5000;
 
 export function newRequestToken(): string {
   return randomUUID().replace(/-/g, '');
@@ -50,19 +52,39 @@ export async function openDocument(uri: string): Promise<vscode.TextDocument | u
   }
 }
 
+/**
+ * Applies the edit `build` makes from the document's current text. VS Code refuses an edit made
+ * against a document version that another edit changed meanwhile (the user typing, the
+ * placeholder or link of another request landing first), so a refused edit is built again from
+ * the newer text, after a short random wait that keeps concurrent writers from colliding in
+ * step. False when `build` finds nothing to do or the edit keeps being refused.
+ */
+async function applyToCurrentText(build: () => vscode.WorkspaceEdit | undefined): Promise<boolean> {
+  const deadline = Date.now() + STALE_EDIT_RETRY_MS;
+  for (;;) {
+    const edit = build();
+    if (!edit) return false;
+    if (await vscode.workspace.applyEdit(edit)) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20));
+  }
+}
+
 /** Applies one edit; saves afterwards only a document that had no unsaved changes before it. */
-export async function applyAndKeepSavedState(document: vscode.TextDocument, edit: vscode.WorkspaceEdit): Promise<boolean> {
+export async function applyAndKeepSavedState(document: vscode.TextDocument, build: () => vscode.WorkspaceEdit | undefined): Promise<boolean> {
   const wasClean = !document.isDirty;
-  if (!(await vscode.workspace.applyEdit(edit))) return false;
+  if (!(await applyToCurrentText(build))) return false;
   if (wasClean && !document.isUntitled) await document.save();
   return true;
 }
 
 /** `besideLink`: `position` is right after a link, so the placeholder is separated from it (and the separator goes with it). */
-export async function insertPlaceholder(uri: vscode.Uri, position: vscode.Position, token: string, prompt: string, besideLink = false): Promise<boolean> {
-  const edit = new vscode.WorkspaceEdit();
-  edit.insert(uri, position, (besideLink ? LINK_SEPARATOR : '') + placeholderMarkdown(token, prompt));
-  return vscode.workspace.applyEdit(edit);
+export function insertPlaceholder(uri: vscode.Uri, position: vscode.Position, token: string, prompt: string, besideLink = false): Promise<boolean> {
+  return applyToCurrentText(() => {
+    const edit = new vscode.WorkspaceEdit();
+    edit.insert(uri, position, (besideLink ? LINK_SEPARATOR : '') + placeholderMarkdown(token, prompt));
+    return edit;
+  });
 }
 
 /**
@@ -72,12 +94,15 @@ export async function insertPlaceholder(uri: vscode.Uri, position: vscode.Positi
  */
 export async function placeLink(documentUri: string, token: string, link: string, last: boolean): Promise<boolean> {
   const document = await openDocument(documentUri);
-  const range = document && findPlaceholder(document, token);
-  if (!document || !range) return false;
-  const edit = new vscode.WorkspaceEdit();
-  if (last) edit.replace(document.uri, range, link);
-  else edit.insert(document.uri, range.start, link + LINK_SEPARATOR);
-  return applyAndKeepSavedState(document, edit);
+  if (!document) return false;
+  return applyAndKeepSavedState(document, () => {
+    const range = findPlaceholder(document, token);
+    if (!range) return undefined;
+    const edit = new vscode.WorkspaceEdit();
+    if (last) edit.replace(document.uri, range, link);
+    else edit.insert(document.uri, range.start, link + LINK_SEPARATOR);
+    return edit;
+  });
 }
 
 /** Text ending in an image link and the separator `placeLink` wrote after it. */
@@ -90,21 +115,22 @@ const LINK_AND_SEPARATOR_BEFORE = new RegExp(`!\\[[^\\n]*\\]\\([^)\\n]*\\)${LINK
  */
 export async function removePlaceholder(documentUri: string, token: string): Promise<void> {
   const document = await openDocument(documentUri);
-  const range = document && findPlaceholder(document, token);
-  if (!document || !range) return;
-  const mark = document.getText(range).indexOf(inFlightDestination(token));
-  if (mark >= 0) {
-    const markStart = document.positionAt(document.offsetAt(range.start) + mark);
+  if (!document) return;
+  await applyAndKeepSavedState(document, () => {
+    const range = findPlaceholder(document, token);
+    if (!range) return undefined;
     const edit = new vscode.WorkspaceEdit();
-    edit.replace(document.uri, new vscode.Range(markStart, markStart.translate(0, inFlightDestination(token).length)), GENERATE_DESTINATION);
-    await applyAndKeepSavedState(document, edit);
-    return;
-  }
-  const lineBefore = document.lineAt(range.start.line).text.slice(0, range.start.character);
-  const start = LINK_AND_SEPARATOR_BEFORE.test(lineBefore) ? range.start.translate(0, -LINK_SEPARATOR.length) : range.start;
-  const edit = new vscode.WorkspaceEdit();
-  edit.delete(document.uri, new vscode.Range(start, range.end));
-  await applyAndKeepSavedState(document, edit);
+    const mark = document.getText(range).indexOf(inFlightDestination(token));
+    if (mark >= 0) {
+      const markStart = document.positionAt(document.offsetAt(range.start) + mark);
+      edit.replace(document.uri, new vscode.Range(markStart, markStart.translate(0, inFlightDestination(token).length)), GENERATE_DESTINATION);
+      return edit;
+    }
+    const lineBefore = document.lineAt(range.start.line).text.slice(0, range.start.character);
+    const start = LINK_AND_SEPARATOR_BEFORE.test(lineBefore) ? range.start.translate(0, -LINK_SEPARATOR.length) : range.start;
+    edit.delete(document.uri, new vscode.Range(start, range.end));
+    return edit;
+  });
 }
 
 /** Whether the document already holds `text` (a link delivered again after a reload). */

@@ -57,6 +57,17 @@ const adminRoutes: Route[] = [
       ctx.faults.reset();
       ctx.requests.length = 0;
       ctx.queue.hold(false);
+      ctx.apiKey = ctx.startApiKey;
+      ok(res);
+    },
+  },
+  {
+    method: 'POST',
+    pattern: /^\/__emulator\/api-key$/,
+    handle(ctx, { res, body }) {
+      const key = requireString(jsonObject(body), 'key');
+      if (key.length === 0) throw new AdminError(400, '"key" must not be empty');
+      ctx.apiKey = key;
       ok(res);
     },
   },
@@ -74,6 +85,7 @@ const adminRoutes: Route[] = [
       sendJson(res, 200, {
         generations: ctx.queue.all().map((generation) => toRow(generation, ctx.variants.rowModelKey)),
         sse: { open: ctx.sse.open(), total: ctx.sse.total() },
+        injectedFaults: ctx.faults.injected(),
       });
     },
   },

@@ -8,7 +8,9 @@ import type { TimerSet } from './timers';
 
 /** Everything a route handler may touch: one emulator instance's state and settings. */
 export interface EmulatorContext {
-  readonly apiKey: string;
+  /** The key /api/* requests must carry; an admin call may replace it until the next reset. */
+  apiKey: string;
+  readonly startApiKey: string;
   readonly apiUrl: string;
   readonly variants: Variants;
   readonly processingMs: number;

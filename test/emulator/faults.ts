@@ -43,10 +43,14 @@ export interface FaultConfig {
   chaos: null | ChaosConfig;
 }
 
+/** How many faults fired since the last reset, by kind (a chaos run's figures). */
+export type InjectedCounts = Partial<Record<'httpError' | 'http5xx' | 'http429' | 'resetAfterEnqueue' | 'sseStall' | 'sseDrop' | 'expiredUrl' | 'slowBody', number>>;
+
 export interface FaultController {
   set(partial: Partial<FaultConfig>): void;
   reset(): void;
   current(): FaultConfig;
+  injected(): InjectedCounts;
 }
 
 const NO_FAULTS: FaultConfig = {
@@ -92,6 +96,7 @@ export interface DownloadPlan {
 export class FaultInjector implements FaultController {
   private config: FaultConfig = structuredClone(NO_FAULTS);
   private chaosRandom: Random | null = null;
+  private injectedCounts: InjectedCounts = {};
   private readonly changeListeners: Array<() => void> = [];
 
   set(partial: Partial<FaultConfig>): void {
@@ -103,11 +108,21 @@ export class FaultInjector implements FaultController {
   reset(): void {
     this.config = structuredClone(NO_FAULTS);
     this.chaosRandom = null;
+    this.injectedCounts = {};
     this.notifyChange();
   }
 
   current(): FaultConfig {
     return structuredClone(this.config);
+  }
+
+  injected(): InjectedCounts {
+    return { ...this.injectedCounts };
+  }
+
+  private count<T>(kind: keyof InjectedCounts, fired: T): T {
+    if (fired) this.injectedCounts[kind] = (this.injectedCounts[kind] ?? 0) + 1;
+    return fired;
   }
 
   /** Lets open SSE connections follow a changed `sseDropAfterMs` at once. */
@@ -135,23 +150,23 @@ export class FaultInjector implements FaultController {
       const fault = this.config.httpErrors[index];
       fault.times -= 1;
       if (fault.times <= 0) this.config.httpErrors.splice(index, 1);
-      return { status: fault.status, retryAfter: fault.retryAfter, body: fault.body };
+      return this.count('httpError', { status: fault.status, retryAfter: fault.retryAfter, body: fault.body });
     }
     // Chaos status errors stay on the API origin; storage gets its own chaos (expiry, slow bodies).
     if (origin !== 'api' || !this.config.chaos || !this.chaosRandom) return null;
     const roll = this.chaosRandom();
     const { http5xxRate, http429Rate } = this.config.chaos;
-    if (roll < http5xxRate) return { status: 503 };
-    if (roll < http5xxRate + http429Rate) return { status: 429, retryAfter: CHAOS_RETRY_AFTER };
+    if (roll < http5xxRate) return this.count('http5xx', { status: 503 });
+    if (roll < http5xxRate + http429Rate) return this.count('http429', { status: 429, retryAfter: CHAOS_RETRY_AFTER });
     return null;
   }
 
   takeResetAfterEnqueue(): boolean {
     if (this.config.resetAfterEnqueue > 0) {
       this.config.resetAfterEnqueue -= 1;
-      return true;
+      return this.count('resetAfterEnqueue', true);
     }
-    return this.chaosHits((chaos) => chaos.resetAfterEnqueueRate);
+    return this.count('resetAfterEnqueue', this.chaosHits((chaos) => chaos.resetAfterEnqueueRate));
   }
 
   /** @param chaosDropWindowMs chaos drops land uniformly within this long after the connection opens */
@@ -161,7 +176,8 @@ export class FaultInjector implements FaultController {
       this.config.sseStall -= 1;
       stall = true;
     }
-    const drop = this.chaosHits((chaos) => chaos.sseDropRate);
+    this.count('sseStall', stall);
+    const drop = this.count('sseDrop', this.chaosHits((chaos) => chaos.sseDropRate));
     const chaosDropAfterMs = drop && this.chaosRandom ? Math.floor(this.chaosRandom() * chaosDropWindowMs) : null;
     return { stall, chaosDropAfterMs };
   }
@@ -171,11 +187,11 @@ export class FaultInjector implements FaultController {
   }
 
   presignedExpired(): boolean {
-    return this.chaosHits((chaos) => chaos.expiredUrlRate) || this.config.expirePresigned;
+    return this.count('expiredUrl', this.chaosHits((chaos) => chaos.expiredUrlRate) || this.config.expirePresigned);
   }
 
   downloadPlan(): DownloadPlan {
-    const chaosSlow = this.chaosHits((chaos) => chaos.slowBodyRate);
+    const chaosSlow = this.count('slowBody', this.chaosHits((chaos) => chaos.slowBodyRate) && this.config.slowBodyBytesPerSec === null);
     return {
       body: this.config.downloadBody,
       bytesPerSec: this.config.slowBodyBytesPerSec ?? (chaosSlow ? CHAOS_SLOW_BYTES_PER_SEC : null),

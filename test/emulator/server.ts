@@ -223,8 +223,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     onCompleted: (generation) =>
       sse.broadcast('media_generation_completed', JSON.stringify(toCompletionEvent(generation, (id) => presigner.urlFor(id)))),
   });
+  const startApiKey = options.apiKey ?? 'test-key';
   const ctx: EmulatorContext = {
-    apiKey: options.apiKey ?? 'test-key',
+    apiKey: startApiKey,
+    startApiKey,
     apiUrl,
     variants,
     processingMs,

@@ -120,6 +120,17 @@ describe('emulator: admin endpoints', () => {
     await waitUntil(() => emulator.generation(id)?.status === 'succeeded', 'a normal run');
   });
 
+  it('POST api-key makes the emulator accept another key until the next reset', async () => {
+    const sentinel = 'sentinel-for-admin-test';
+    assert.equal((await admin('POST', 'api-key', { key: sentinel })).status, 200);
+    assert.equal((await call(`${emulator.apiUrl}/api/ai/models`, 'GET', { key: sentinel })).status, 200);
+    assert.equal((await api.get('/api/ai/models')).status, 401, 'the started key is no longer accepted');
+    assert.equal((await admin('POST', 'api-key', { key: '' })).status, 400);
+    await admin('POST', 'reset');
+    assert.equal((await api.get('/api/ai/models')).status, 200);
+    assert.equal((await call(`${emulator.apiUrl}/api/ai/models`, 'GET', { key: sentinel })).status, 401);
+  });
+
   it('answers 404 for an unknown admin endpoint', async () => {
     assert.equal((await admin('GET', 'nothing')).status, 404);
   });

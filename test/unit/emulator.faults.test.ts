@@ -243,6 +243,7 @@ describe('emulator: fault injection', () => {
       const reply = await api.get('/api/ai/models');
       assert.equal(reply.status, 429);
       assert.equal(reply.headers['retry-after'], '1');
+      assert.deepEqual(emulator.faults.injected(), { http429: 1 });
     });
 
     it('applies each rate: reset after enqueue, expired URLs, stalls, drops, slow bodies', async () => {
@@ -269,6 +270,7 @@ describe('emulator: fault injection', () => {
       const slow = await call(presignedUrl, 'GET', { key: null });
       const took = Date.now() - started;
       assert.ok(took >= (slow.bytes.length / (64 * 1024)) * 1000 * 0.8, `throttled to 64 KiB/s: ${slow.bytes.length} bytes in ${took} ms`);
+      assert.deepEqual(emulator.faults.injected(), { resetAfterEnqueue: 1, expiredUrl: 1, sseStall: 1, sseDrop: 1, slowBody: 1 }, 'each fault counted by kind');
     });
   });
 
@@ -282,6 +284,7 @@ describe('emulator: fault injection', () => {
     current.sseStall = 99;
     assert.equal(emulator.faults.current().sseStall, 2, 'current() is a copy');
     emulator.faults.reset();
+    assert.deepEqual(emulator.faults.injected(), {});
     assert.deepEqual(emulator.faults.current(), {
       httpErrors: [],
       resetAfterEnqueue: 0,

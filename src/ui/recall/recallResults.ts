@@ -55,9 +55,12 @@ export async function forgetReplacedEntries(history: HistoryStore, current: Hist
 /** Removes `oldLink` where the new link was placed right after it; nothing when the user changed that text meanwhile. */
 export async function dropReplacedLink(documentUri: string, oldLink: string, newLink: string): Promise<void> {
   const document = await openDocument(documentUri);
-  const index = document?.getText().indexOf(oldLink + LINK_SEPARATOR + newLink) ?? -1;
-  if (!document || index < 0) return;
-  const edit = new vscode.WorkspaceEdit();
-  edit.delete(document.uri, new vscode.Range(document.positionAt(index), document.positionAt(index + oldLink.length + LINK_SEPARATOR.length)));
-  await applyAndKeepSavedState(document, edit);
+  if (!document) return;
+  await applyAndKeepSavedState(document, () => {
+    const index = document.getText().indexOf(oldLink + LINK_SEPARATOR + newLink);
+    if (index < 0) return undefined;
+    const edit = new vscode.WorkspaceEdit();
+    edit.delete(document.uri, new vscode.Range(document.positionAt(index), document.positionAt(index + oldLink.length + LINK_SEPARATOR.length)));
+    return edit;
+  });
 }

@@ -5,30 +5,13 @@
 import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { emulator } from './support/emulator';
-import { extensionApi, generate, rejection, waitFor, workspaceRoot } from './support/extension';
+import { extensionApi, generate, rejection, waitFor } from './support/extension';
+import { filesUnder, settingsText } from './support/secretLeaks';
 
 const SENTINEL = `sentinel-key-${randomUUID()}`;
 const ENVIRONMENT_KEY = 'test-key';
-
-function filesUnder(folder: string): string[] {
-  if (!fs.existsSync(folder)) return [];
-  return (fs.readdirSync(folder, { recursive: true }) as string[]).map((name) => path.join(folder, name)).filter((file) => fs.statSync(file).isFile());
-}
-
-/** Every setting of ours and VS Code's http ones, at every level, plus the workspace settings file. */
-function settingsText(): string {
-  const inspected = ['oxenImageStudio', 'http'].flatMap((section) => {
-    const config = vscode.workspace.getConfiguration(section);
-    return Object.keys(config)
-      .filter((key) => typeof config[key] !== 'function')
-      .map((key) => config.inspect(key));
-  });
-  const workspaceFile = path.join(workspaceRoot(), '.vscode', 'settings.json');
-  return JSON.stringify(inspected) + (fs.existsSync(workspaceFile) ? fs.readFileSync(workspaceFile, 'utf8') : '');
-}
 
 describe('SEC-05: the key stays in SecretStorage', function () {
   this.timeout(60_000);

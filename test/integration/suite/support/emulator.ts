@@ -25,9 +25,15 @@ async function admin(method: 'GET' | 'POST', endpoint: string, body?: unknown): 
   return answer;
 }
 
+export interface EmulatorState {
+  generations: Array<{ generation_id: string; status: string; prompt?: unknown; seed?: unknown }>;
+  sse: { open: number; total: number };
+  injectedFaults: Record<string, number>;
+}
+
 export const emulator = {
   url: emulatorUrl,
-  /** Clears faults, the request log and hold. */
+  /** Clears faults, the request log and hold, and accepts the started key again. */
   reset: () => admin('POST', 'reset'),
   /** While on, new generations wait until settled or cancelled. */
   hold: (on: boolean) => admin('POST', 'hold', { on }),
@@ -36,6 +42,9 @@ export const emulator = {
   requests: async () => (await admin('GET', 'requests')) as RecordedRequest[],
   /** The emulator's queue rows (request parameters, generation_id, status), oldest first. */
   generations: async () => ((await admin('GET', 'state')) as { generations: Array<Record<string, unknown>> }).generations,
+  state: async () => (await admin('GET', 'state')) as EmulatorState,
+  /** Accept this key instead of the started one, until the next reset. */
+  acceptKey: (key: string) => admin('POST', 'api-key', { key }),
 };
 
 /** Requests that would have created (and billed) a generation. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
-import { markdownImageLink } from '../assets/markdownLink';
+import { findImageLinkTo, markdownImageLink } from '../assets/markdownLink';
 
 /**
  * The placeholder a document shows while its image is being made:
@@ -27,12 +27,8 @@ export function placeholderMarkdown(token: string, prompt: string): string {
 
 /** The placeholder's range, whatever the user did to its alt text meanwhile. */
 function findPlaceholder(document: vscode.TextDocument, token: string): vscode.Range | undefined {
-  // The token is hex (newRequestToken), so it needs no escaping; alt text may hold escapes like `\]`.
-  const pattern = new RegExp(`!\\[(?:\\\\.|[^\\]\\\\\\n])*\\]\\(${PENDING_PATH_PREFIX}${token}\\)`);
-  const text = document.getText();
-  const match = pattern.exec(text);
-  if (!match) return undefined;
-  return new vscode.Range(document.positionAt(match.index), document.positionAt(match.index + match[0].length));
+  const span = findImageLinkTo(document.getText(), PENDING_PATH_PREFIX + token);
+  return span && new vscode.Range(document.positionAt(span.start), document.positionAt(span.end));
 }
 
 async function openDocument(uri: string): Promise<vscode.TextDocument | undefined> {

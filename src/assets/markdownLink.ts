@@ -65,3 +65,31 @@ export function relativeLinkPath(fromDocumentAbs: string, toFileAbs: string): st
   if (flavor.isAbsolute(relative)) throw new RangeError(`Cannot link ${toFileAbs} from ${fromDocumentAbs}: they are on different drives.`);
   return relative.split(flavor.sep).join('/');
 }
+
+/** No unescaped `]` closes more than was opened: CommonMark's rule for brackets inside link text. */
+function hasBalancedBrackets(text: string): boolean {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '\\') i++;
+    else if (text[i] === '[') depth++;
+    else if (text[i] === ']' && --depth < 0) return false;
+  }
+  return depth === 0;
+}
+
+/**
+ * Where the image link ending in `](destination)` is in `text`, found by its (unique) destination,
+ * whatever the user typed in its alt text meanwhile: the first `![` on that line whose alt text
+ * up to the destination has balanced brackets, as CommonMark reads link text. Undefined when the
+ * destination is gone or no such `![` is left (the user took the link apart).
+ */
+export function findImageLinkTo(text: string, destination: string): { start: number; end: number } | undefined {
+  const ending = `](${destination})`;
+  const endingAt = text.indexOf(ending);
+  if (endingAt < 0) return undefined;
+  const lineStart = Math.max(text.lastIndexOf('\n', endingAt), text.lastIndexOf('\r', endingAt)) + 1;
+  for (let start = text.indexOf('![', lineStart); start >= 0 && start < endingAt; start = text.indexOf('![', start + 2)) {
+    if (hasBalancedBrackets(text.slice(start + 2, endingAt))) return { start, end: endingAt + ending.length };
+  }
+  return undefined;
+}

@@ -120,7 +120,8 @@ function checkFileNameTemplate(template: string): void {
     renderFileName(template, { prompt: 'check', model: 'check', seed: 1, date: new Date(), id: 'check' });
   } catch (error) {
     if (!(error instanceof UnknownTemplateVariableError)) throw error;
-    throw new SettingsError(ASSET_SETTING_IDS.fileNameTemplate, error.message);
+    const setting = ASSET_SETTING_IDS.fileNameTemplate;
+    throw new SettingsError(setting, vscode.l10n.t('The setting {0} is not valid: {1}', setting, error.message));
   }
 }
 

@@ -82,6 +82,49 @@ function discardBody(body: Dispatcher.ResponseData['body']): void {
   body.destroy();
 }
 
+/** A proxy in use, and where the user set it, so a failing proxy is named as such. */
+interface ConfiguredProxy {
+  /** `host:port`, as a refused connection reports it. */
+  endpoint: string;
+  origin: string;
+  setting: string;
+}
+
+function proxyUrls(options: TransportOptions): { httpsProxy: string | undefined; httpProxy: string | undefined } {
+  const env = options.env ?? process.env;
+  return {
+    httpsProxy: options.proxyUrl || env.HTTPS_PROXY || env.https_proxy,
+    httpProxy: options.proxyUrl || env.HTTP_PROXY || env.http_proxy,
+  };
+}
+
+function configuredProxies(options: TransportOptions): ConfiguredProxy[] {
+  const { httpsProxy, httpProxy } = proxyUrls(options);
+  const fromUrl = (raw: string | undefined, envName: string): ConfiguredProxy[] => {
+    if (!raw) return [];
+    try {
+      const url = new URL(raw);
+      const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+      // The origin carries no user:password, so a message never shows proxy credentials.
+      return [{ endpoint: `${url.hostname.replace(/^\[|\]$/g, '')}:${port}`, origin: url.origin, setting: options.proxyUrl ? 'http.proxy' : envName }];
+    } catch {
+      return [];
+    }
+  };
+  return [...fromUrl(httpsProxy, 'HTTPS_PROXY'), ...fromUrl(httpProxy, 'HTTP_PROXY')];
+}
+
+/** The proxy a connection error is about: Node reports the address and port it could not reach. */
+function failedProxy(error: unknown, proxies: readonly ConfiguredProxy[]): ConfiguredProxy | undefined {
+  for (const candidate of [error, (error as { cause?: unknown })?.cause]) {
+    const { address, port } = (candidate ?? {}) as { address?: unknown; port?: unknown };
+    if (typeof address !== 'string' || typeof port !== 'number') continue;
+    const found = proxies.find((proxy) => proxy.endpoint === `${address}:${port}`);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 function buildDispatcher(options: TransportOptions, timeouts: TransportTimeouts): Dispatcher {
   const env = options.env ?? process.env;
   const agentOptions = {
@@ -89,8 +132,7 @@ function buildDispatcher(options: TransportOptions, timeouts: TransportTimeouts)
     headersTimeout: timeouts.headersMs,
     bodyTimeout: timeouts.bodyIdleMs,
   };
-  const httpsProxy = options.proxyUrl || env.HTTPS_PROXY || env.https_proxy;
-  const httpProxy = options.proxyUrl || env.HTTP_PROXY || env.http_proxy;
+  const { httpsProxy, httpProxy } = proxyUrls(options);
   if (!httpsProxy && !httpProxy) return new Agent(agentOptions);
   return new EnvHttpProxyAgent({
     ...agentOptions,
@@ -110,12 +152,14 @@ export class OxenTransport {
   private readonly baseUrl: URL;
   private readonly timeouts: TransportTimeouts;
   private readonly dispatcher: Dispatcher;
+  private readonly proxies: ConfiguredProxy[];
 
   constructor(private readonly options: TransportOptions) {
     this.apiOrigin = apiOriginOf(options.baseUrl);
     this.baseUrl = new URL(options.baseUrl);
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     this.dispatcher = buildDispatcher(options, this.timeouts);
+    this.proxies = configuredProxies(options);
   }
 
   /** A URL under the configured base URL (keeps a base path such as `https://proxy/oxen`). */
@@ -265,6 +309,15 @@ export class OxenTransport {
     const tls = code === undefined ? undefined : TLS_CODES[code];
     const notSent = code !== undefined && (NOT_SENT_CODES.has(code) || tls !== undefined);
     const what = timedOut ? 'timed out' : tls ? `failed: ${tls} (${code})` : `failed (${code ?? (error as Error)?.message ?? 'unknown error'})`;
+    const proxy = failedProxy(error, this.proxies);
+    if (proxy) {
+      return new OxenNetworkError(
+        `The connection to the proxy ${proxy.origin} ${what}. Check that the proxy is running, or change ${proxy.setting}.`,
+        timedOut,
+        !notSent,
+        { cause: error },
+      );
+    }
     return new OxenNetworkError(`The connection to Oxen ${what}.`, timedOut, !notSent, { cause: error });
   }
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
-import { markdownImageLink } from '../assets/markdownLink';
+import { findImageLinkTo, markdownImageLink } from '../assets/markdownLink';
 import { GENERATE_DESTINATION, inFlightDestination } from './documents/promptLinks';
 
 /**
@@ -31,15 +31,18 @@ export function placeholderMarkdown(token: string, prompt: string): string {
   return markdownImageLink(vscode.l10n.t('Generating: {0}…', prompt), PENDING_PATH_PREFIX + token);
 }
 
+/** A marked prompt link's whole destination: the in-flight mark and the query the user wrote after it. */
+function markedPromptLinkDestination(text: string, token: string): string {
+  const mark = inFlightDestination(token);
+  const at = text.indexOf(mark);
+  return at < 0 ? mark : mark + (/^\?[^\s()]*/.exec(text.slice(at + mark.length))?.[0] ?? '');
+}
+
 /** The placeholder's range, whatever the user did to its alt text meanwhile. */
 function findPlaceholder(document: vscode.TextDocument, token: string): vscode.Range | undefined {
-  // The token is hex (newRequestToken), so it needs no escaping; alt text may hold escapes like `\]`.
-  const destination = `(?:${PENDING_PATH_PREFIX}${token}|${inFlightDestination(token)}(?:\\?[^\\s()]*)?)`;
-  const pattern = new RegExp(`!\\[(?:\\\\.|[^\\]\\\\\\n])*\\]\\(${destination}\\)`);
   const text = document.getText();
-  const match = pattern.exec(text);
-  if (!match) return undefined;
-  return new vscode.Range(document.positionAt(match.index), document.positionAt(match.index + match[0].length));
+  const span = findImageLinkTo(text, PENDING_PATH_PREFIX + token) ?? findImageLinkTo(text, markedPromptLinkDestination(text, token));
+  return span && new vscode.Range(document.positionAt(span.start), document.positionAt(span.end));
 }
 
 export async function openDocument(uri: string): Promise<vscode.TextDocument | undefined> {

@@ -113,5 +113,5 @@ async function checkedDestination(baseName: string, context: SaveContext, assets
 function destinationError(reason: string, assets: AssetSettings): Error {
   const fromMarkdown = !assets.assetDestination.trim() && Object.keys(assets.markdownCopyFilesDestination).length > 0;
   const setting = fromMarkdown ? MARKDOWN_DESTINATION_SETTING : OWN_DESTINATION_SETTING;
-  return new SettingsError(setting, vscode.l10n.t('The image cannot be saved there: {0}', reason));
+  return new SettingsError(setting, vscode.l10n.t('The image cannot be saved there: {0} Set {1} to a folder inside the workspace folder.', reason, setting));
 }

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import * as fc from 'fast-check';
 import MarkdownIt from 'markdown-it';
-import { markdownImageLink, normalizeAltText, relativeLinkPath } from '../../src/assets/markdownLink';
+import { findImageLinkTo, markdownImageLink, normalizeAltText, relativeLinkPath } from '../../src/assets/markdownLink';
 
 /** Plain CommonMark, and the options VS Code's preview turns on (raw HTML, linkify). */
 const parsers: Array<[string, MarkdownIt.MarkdownIt]> = [
@@ -152,6 +152,34 @@ describe('assets/markdownLink', () => {
       assert.throws(() => relativeLinkPath('C:\\ws\\README.md', 'D:\\fox.png'), RangeError);
       assert.throws(() => relativeLinkPath('README.md', '/ws/fox.png'), RangeError);
       assert.throws(() => relativeLinkPath('/ws/README.md', 'C:\\fox.png'), RangeError);
+    });
+  });
+
+  describe('findImageLinkTo (the placeholder, SEC-13)', () => {
+    const destination = 'oxen-image-studio-pending/abc';
+    const found = (text: string) => {
+      const span = findImageLinkTo(text, destination);
+      return span && text.slice(span.start, span.end);
+    };
+
+    it('finds the link by its destination, with escapes in its alt text', () => {
+      assert.equal(found(`Intro\n![Generating: fox \\[v2\\]…](${destination})\nOutro`), `![Generating: fox \\[v2\\]…](${destination})`);
+    });
+
+    it('still finds it after the user typed brackets into the alt text', () => {
+      assert.equal(found(`Intro\r\n![my [own] words](${destination})\r\n`), `![my [own] words](${destination})`);
+      assert.equal(found(`![a ![nested] b](${destination})`), `![a ![nested] b](${destination})`);
+    });
+
+    it('takes the placeholder, not a link the user wrote before it on the same line', () => {
+      assert.equal(found(`![mine](x.png) ![my [own] words](evil) ![](${destination}) tail`), `![](${destination})`);
+    });
+
+    it('finds nothing once the link is taken apart or gone', () => {
+      assert.equal(found(`![one\ntwo](${destination})`), undefined, 'the alt text was split over two lines');
+      assert.equal(found(`[no image](${destination})`), undefined);
+      assert.equal(found(`![unbalanced [ alt](${destination})`), undefined);
+      assert.equal(found('![Generating: x…](oxen-image-studio-pending/other)'), undefined);
     });
   });
 });

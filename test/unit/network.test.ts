@@ -7,8 +7,6 @@
  */
 import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { TerminalEvent } from '../../src/generation/generationEvents';
@@ -16,7 +14,7 @@ import { MemoryJournalStore } from './support/memoryJournalStore';
 import { GenerationService } from '../../src/generation/service';
 import { OxenNetworkError } from '../../src/oxen/errors';
 import type { Emulator } from '../emulator/server';
-import { startConnectProxy, type ConnectProxy } from './support/connectProxy';
+import { deadPort, startConnectProxy, type ConnectProxy } from './support/connectProxy';
 import { startFront, type Front } from './support/hostileServers';
 import { clientFor, useEmulator, waitFor } from './support/oxen';
 import { REPO_ROOT, runScript } from './support/processes';
@@ -26,15 +24,6 @@ const KREA = 'krea-v2-large-text-to-image';
 
 function hostPort(url: string): string {
   return new URL(url).host;
-}
-
-/** A loopback port nothing listens on (a server is started, then closed). */
-async function deadPort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** The environment without any proxy variable of the machine running the tests. */
@@ -121,10 +110,22 @@ describe('network: proxy (REL-11)', () => {
     await assert.rejects(client.listModels(), (error: unknown) => {
       assert.ok(error instanceof OxenNetworkError, String(error));
       assert.equal(error.mayHaveReachedServer, false, 'a refused proxy connection sent nothing');
+      assert.equal(error.message, `The connection to the proxy ${dead} failed (ECONNREFUSED). Check that the proxy is running, or change http.proxy.`);
       return true;
     });
     await assert.rejects(client.openEvents(AbortSignal.timeout(3000)), OxenNetworkError);
     await assert.rejects(client.transport.download(`${emulator().storageUrl}/presigned/x.png`, AbortSignal.timeout(3000)), OxenNetworkError);
+    assert.deepEqual(emulator().requests, [], 'nothing went around the proxy');
+  });
+
+  it('names a dead proxy from the environment by its variable, without its credentials', async () => {
+    const port = await deadPort();
+    const client = clientFor(emulator().apiUrl, { env: { HTTP_PROXY: `http://user:secret@127.0.0.1:${port}` } });
+    await assert.rejects(client.listModels(), (error: unknown) => {
+      assert.ok(error instanceof OxenNetworkError, String(error));
+      assert.equal(error.message, `The connection to the proxy http://127.0.0.1:${port} failed (ECONNREFUSED). Check that the proxy is running, or change HTTP_PROXY.`);
+      return true;
+    });
     assert.deepEqual(emulator().requests, [], 'nothing went around the proxy');
   });
 

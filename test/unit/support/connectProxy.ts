@@ -13,6 +13,11 @@ export interface ConnectProxy {
   tunnels: string[];
   /** `host:port` of every plain forwarded request. */
   forwarded: string[];
+  /**
+   * `METHOD path` of every request the proxy saw: forwarded ones, and those inside a tunnel to a
+   * plain-HTTP target (readable there, unlike TLS), so a test can tell REST, SSE and downloads apart.
+   */
+  requests: string[];
   /** Every `host:port` the proxy carried traffic to, either way. */
   targets(): Set<string>;
   close(): Promise<void>;
@@ -26,9 +31,25 @@ function splitHostPort(authority: string): { host: string; port: number } | unde
   return { host: match[1].replace(/^\[|\]$/g, ''), port: Number(match[2]) };
 }
 
+/** A loopback port nothing listens on (a server is started, then closed): a dead proxy. */
+export async function deadPort(): Promise<number> {
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** `METHOD path` of the HTTP/1.1 request lines at the start of the chunk's lines. */
+function requestLinesIn(chunk: Buffer): string[] {
+  const lines = chunk.toString('latin1').matchAll(/^([A-Z]+) (\/\S*) HTTP\/1\.1\r$/gm);
+  return [...lines].map((match) => `${match[1]} ${match[2]!.replace(/\?.*$/, '')}`);
+}
+
 export async function startConnectProxy(): Promise<ConnectProxy> {
   const tunnels: string[] = [];
   const forwarded: string[] = [];
+  const requests: string[] = [];
   const sockets = new Set<net.Socket>();
   const track = (socket: net.Socket) => {
     sockets.add(socket);
@@ -49,6 +70,7 @@ export async function startConnectProxy(): Promise<ConnectProxy> {
       return;
     }
     forwarded.push(target.host);
+    requests.push(`${request.method} ${target.pathname}`);
     const outgoing = http.request(target, { method: request.method, headers: request.headers }, (answer) => {
       response.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(response);
@@ -68,6 +90,7 @@ export async function startConnectProxy(): Promise<ConnectProxy> {
     const upstream = net.connect(target.port, target.host, () => {
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       if (head.length > 0) upstream.write(head);
+      client.on('data', (chunk: Buffer) => requests.push(...requestLinesIn(chunk)));
       upstream.pipe(client);
       client.pipe(upstream);
     });
@@ -82,6 +105,7 @@ export async function startConnectProxy(): Promise<ConnectProxy> {
     url: `http://127.0.0.1:${port}`,
     tunnels,
     forwarded,
+    requests,
     targets: () => new Set([...tunnels, ...forwarded]),
     close: () =>
       new Promise((resolve) => {

@@ -543,6 +543,8 @@ export class GenerationService {
 
   /** Runs every handler, then lets the journal forget what is fully handled. */
   private async deliver(submission: SubmissionRecord, generation: GenerationEntry | undefined): Promise<void> {
+    // Shut down: the journal keeps the outcome and the next service (the reloaded window) delivers it.
+    if (this.disposed) return;
     const event = this.terminalEvent(submission, generation);
     if (!event) return;
     for (const handler of this.handlers) {

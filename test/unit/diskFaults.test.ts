@@ -8,7 +8,7 @@
  * no partial or temp file left. REL-05, REL-06, REL-09, SEC-12.
  */
 import * as assert from 'node:assert/strict';
-import { existsSync, promises as fs, readdirSync } from 'node:fs';
+import { existsSync, promises as fs, readdirSync, watch } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PNG_TEXT_KEYWORD, readPngText } from '../../src/assets/pngText';
@@ -201,7 +201,7 @@ describe('faults on our side: the destination folder deleted mid-generation', fu
   });
 });
 
-describe('faults on our side: a shutdown between journal write and enqueue answer (REL-06)', function () {
+describe('faults on our side: a shutdown at the edges of a save (REL-06)', function () {
   this.timeout(20_000);
   const emulator = useEmulator({ timing: { queuedMs: 5, processingMs: 20 } });
 
@@ -236,6 +236,33 @@ describe('faults on our side: a shutdown between journal write and enqueue answe
     await assertSavedOnce(emulator(), second, folder, 1);
     assert.equal(enqueueCount(emulator()), 1, 'found by lookup, not re-sent (REL-07)');
     assert.equal(first.events.length, 0);
+  });
+
+  it('shut down right after the file is placed: the outcome reaches the UI once, through the next service (REL-05)', async () => {
+    const folder = await newFolder();
+    const store = new MemoryJournalStore();
+    const first = openWindow(emulator(), {}, store);
+    emulator().hold(true);
+    const {
+      generationIds: [id],
+    } = await first.service.submit(request(folder));
+    let disposed: Promise<void> | undefined;
+    const watcher = watch(folder, () => {
+      if (disposed || !readdirSync(folder).some((name) => !name.startsWith('.'))) return;
+      disposed = first.service.dispose();
+    });
+    emulator().settle(id, { status: 'succeeded' });
+    await waitFor(() => disposed !== undefined, 5000, 'the placed file');
+    watcher.close();
+    await disposed;
+    figures.faultsInjected += 1;
+
+    const second = openWindow(emulator(), {}, store);
+    await second.service.resume();
+    await waitFor(() => second.events.length === 1, 5000, 'the outcome delivered after the restart');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.deepEqual(first.events, [], 'the disposed service handed nothing to the UI');
+    await assertSavedOnce(emulator(), second, folder, 1);
   });
 });
 

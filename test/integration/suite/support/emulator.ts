@@ -31,10 +31,20 @@ export const emulator = {
   reset: () => admin('POST', 'reset'),
   /** While on, new generations wait until settled or cancelled. */
   hold: (on: boolean) => admin('POST', 'hold', { on }),
+  /** Moves a held, queued generation to processing, where it stays until settled. */
+  start: (id: string) => admin('POST', 'start', { id }),
   settle: (id: string, status: 'succeeded' | 'failed', error?: string) => admin('POST', 'settle', { id, status, error }),
   faults: (patch: Record<string, unknown>) => admin('POST', 'faults', patch),
   requests: async () => (await admin('GET', 'requests')) as RecordedRequest[],
+  /** Every generation Oxen holds (made and billed), as GET /api/ai/queue/{id} rows. */
+  generations: async () => ((await admin('GET', 'state')) as { generations: GenerationRow[] }).generations,
 };
+
+export interface GenerationRow {
+  generation_id: string;
+  status: string;
+  prompt?: unknown;
+}
 
 /** Requests that would have created (and billed) a generation. */
 export function enqueues(requests: readonly RecordedRequest[]): RecordedRequest[] {

@@ -14,11 +14,12 @@ import * as path from 'node:path';
 import { PNG_TEXT_KEYWORD, readPngText } from '../../src/assets/pngText';
 import type { TerminalEvent } from '../../src/generation/generationEvents';
 import type { JournalSnapshot } from '../../src/generation/journal';
-import { GenerationService, type GenerationServiceOptions } from '../../src/generation/service';
+import type { GenerationService, GenerationServiceOptions } from '../../src/generation/service';
 import type { Emulator } from '../emulator/server';
 import { FaultyFileSystem, type FaultCode, type FaultPoint } from './support/faultyFileSystem';
 import { MemoryJournalStore } from './support/memoryJournalStore';
-import { clientFor, useEmulator, waitFor } from './support/oxen';
+import { useEmulator, waitFor } from './support/oxen';
+import { startTestService } from './support/testService';
 
 const KREA = 'krea-v2-large-text-to-image';
 const KIND_BY_CODE: Record<Exclude<FaultCode, 'ENOTSUP'>, string> = {
@@ -57,18 +58,9 @@ async function newFolder(): Promise<string> {
 }
 
 function openWindow(emulator: Emulator, options: Partial<GenerationServiceOptions> = {}, store = new MemoryJournalStore()): Window {
-  const events: TerminalEvent[] = [];
-  const service = new GenerationService({
-    client: clientFor(emulator.apiUrl),
-    store,
-    tracker: { keepAliveMs: 15_000, pollIntervalMs: 100, reconcileIntervalMs: 60_000, backoff: { initialMs: 100, maxMs: 400 } },
-    ...options,
-  });
-  service.onTerminal((event) => {
-    events.push(event);
-  });
-  services.push(service);
-  return { service, store, events };
+  const started = startTestService(emulator, store, options);
+  services.push(started.service);
+  return { ...started, store };
 }
 
 function request(folder: string, prompt = 'a lighthouse in a storm') {

@@ -1,14 +1,16 @@
-import { promises as fs } from 'node:fs';
 import { IMAGE_SNIFF_BYTES, sniffImageType, type ImageType } from '../assets/imageType';
 import { injectPngText } from '../assets/pngText';
 import { OxenCancelledError, OxenNetworkError, OxenProtocolError, OxenServerError } from '../oxen/errors';
 import type { OxenTransport, StreamedResponse } from '../oxen/transport';
+import { nodeFileSystem, type SaverFileSystem, type WritableFile } from './saverFileSystem';
 
 export interface DownloadRequest {
   transport: OxenTransport;
   /** Tried in order; an expired or missing one (403/404/410) falls through to the next (REL-08). */
   urls: readonly string[];
   tempPath: string;
+  /** Node's file system unless a test injects faults. */
+  fileSystem?: SaverFileSystem;
   maxBytes: number;
   totalTimeoutMs: number;
   signal: AbortSignal;
@@ -66,8 +68,15 @@ async function saveBody(
     response.discard();
     throw new OxenProtocolError(`The image is ${declared} bytes, more than the ${request.maxBytes}-byte limit.`);
   }
-  await fs.rm(request.tempPath, { force: true });
-  const file = await fs.open(request.tempPath, 'wx');
+  const fs = request.fileSystem ?? nodeFileSystem;
+  let file: WritableFile;
+  try {
+    await fs.rm(request.tempPath, { force: true });
+    file = await fs.open(request.tempPath, 'wx');
+  } catch (error) {
+    response.discard();
+    throw error;
+  }
   let written = 0;
   try {
     const { type, body } = await sniffedBody(response.body);
@@ -88,7 +97,7 @@ async function saveBody(
   } catch (error) {
     response.discard();
     await file.close().catch(() => undefined);
-    await fs.rm(request.tempPath, { force: true });
+    await fs.rm(request.tempPath, { force: true }).catch(() => undefined);
     throw translateAbort(error, request.signal, deadline);
   }
 }

@@ -98,6 +98,7 @@ export class Journal {
   private readonly submissions = new Map<string, SubmissionRecord>();
   private stored: Promise<void> = Promise.resolve();
   private pending: Promise<void> | undefined;
+  private closed = false;
 
   constructor(private readonly store: JournalStore) {
     const stored = store.read();
@@ -145,7 +146,17 @@ export class Journal {
     return this.pending ?? this.stored;
   }
 
+  /**
+   * Stores what is pending, then stops writing: the store now belongs to whoever starts next (the
+   * reloaded window), and a late answer reaching a disposed service must not overwrite its journal.
+   */
+  close(): Promise<void> {
+    this.closed = true;
+    return this.flush();
+  }
+
   private persist(): Promise<void> {
+    if (this.closed) return this.flush();
     if (this.pending) return this.pending;
     const write = async () => {
       await new Promise<void>((resolve) => setImmediate(resolve));

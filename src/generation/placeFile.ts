@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { numberedFileName } from '../assets/fileName';
+import type { SaverFileSystem } from './saverFileSystem';
 
 const MAX_COLLISIONS = 10_000;
 
@@ -11,6 +12,7 @@ const MAX_COLLISIONS = 10_000;
  * journal each candidate, so a crash between link and bookkeeping is recognised on resume.
  */
 export async function placeWithoutOverwrite(
+  fileSystem: SaverFileSystem,
   tempPath: string,
   folder: string,
   baseName: string,
@@ -21,30 +23,40 @@ export async function placeWithoutOverwrite(
     const candidate = path.join(folder, numberedFileName(baseName, extension, attempt));
     await beforeAttempt(candidate);
     try {
-      await fs.link(tempPath, candidate);
+      await fileSystem.link(tempPath, candidate);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EEXIST') continue;
       if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EXDEV' && code !== 'ENOSYS') throw error;
-      if (!(await claimByExclusiveCreate(tempPath, candidate))) continue;
+      if (!(await claimByExclusiveCreate(fileSystem, tempPath, candidate))) continue;
       return candidate;
     }
-    await fs.rm(tempPath, { force: true });
+    // The image is in place: failing now would make Retry save it twice. A temp name left here is a
+    // second name of the same file, removed by the next stale-temp sweep of this folder (REL-09).
+    await fileSystem.rm(tempPath, { force: true }).catch(() => undefined);
     return candidate;
   }
   throw new Error(`No free file name for "${baseName}.${extension}" in ${folder}.`);
 }
 
-/** For file systems without hard links: reserve the name exclusively, then move the content in. */
-async function claimByExclusiveCreate(tempPath: string, candidate: string): Promise<boolean> {
+/**
+ * For file systems without hard links: reserve the name exclusively, then move the content in.
+ * When the move fails the empty reservation is removed, so no empty file keeps the final name.
+ */
+async function claimByExclusiveCreate(fileSystem: SaverFileSystem, tempPath: string, candidate: string): Promise<boolean> {
   try {
-    const handle = await fs.open(candidate, 'wx');
+    const handle = await fileSystem.open(candidate, 'wx');
     await handle.close();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw error;
   }
-  await fs.rename(tempPath, candidate);
+  try {
+    await fileSystem.rename(tempPath, candidate);
+  } catch (error) {
+    await fileSystem.rm(candidate, { force: true }).catch(() => undefined);
+    throw error;
+  }
   return true;
 }
 

@@ -1,4 +1,3 @@
-import { promises as fs } from 'node:fs';
 import { extensionFor } from '../assets/imageType';
 import { PNG_TEXT_KEYWORD } from '../assets/pngText';
 import type { OxenClient } from '../oxen/client';
@@ -7,6 +6,7 @@ import { delay } from './delay';
 import { downloadImage } from './download';
 import type { GenerationEntry, SubmissionRecord } from './journal';
 import { placeWithoutOverwrite } from './placeFile';
+import { nodeFileSystem, type SaverFileSystem } from './saverFileSystem';
 import { tempPathFor } from './tempFiles';
 
 export interface ResultSaverOptions {
@@ -14,8 +14,15 @@ export interface ResultSaverOptions {
   maxDownloadBytes?: number;
   downloadTimeoutMs?: number;
   downloadAttempts?: number;
+  /** Node's file system unless a test injects faults. */
+  fileSystem?: SaverFileSystem;
   /** Journals each final-name candidate before it is claimed (crash recovery, see placeFile). */
   recordCandidate: (submission: SubmissionRecord, generation: GenerationEntry, file: string) => Promise<void>;
+}
+
+/** The destination folder vanished (deleted while the image was made or downloaded): make it again. */
+function isMissingFolder(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException)?.code === 'ENOENT';
 }
 
 function isExpiredUrl(error: unknown): boolean {
@@ -29,29 +36,34 @@ export class ResultSaver {
   /** Downloads (retrying transient failures), embeds the parameters, places the file; returns its path. */
   async save(submission: SubmissionRecord, generation: GenerationEntry, signal: AbortSignal): Promise<string> {
     const { folder, baseName } = submission.destination;
-    await fs.mkdir(folder, { recursive: true });
+    const fileSystem = this.options.fileSystem ?? nodeFileSystem;
     const tempPath = tempPathFor(folder, generation.id);
     const attempts = this.options.downloadAttempts ?? 3;
     for (let attempt = 1; ; attempt++) {
       try {
+        await fileSystem.mkdir(folder, { recursive: true });
         if (!generation.urls?.length) await this.refreshResultUrl(generation);
         const result = await downloadImage({
           transport: this.options.client.transport,
           urls: generation.urls ?? [],
           tempPath,
+          fileSystem,
           maxBytes: this.options.maxDownloadBytes ?? 100 * 1024 * 1024,
           totalTimeoutMs: this.options.downloadTimeoutMs ?? 5 * 60_000,
           signal,
           pngMetadata: { keyword: PNG_TEXT_KEYWORD, text: JSON.stringify(metadataFor(submission, generation)) },
         });
-        return await placeWithoutOverwrite(tempPath, folder, baseName, extensionFor(result.type), (candidate) =>
+        return await placeWithoutOverwrite(fileSystem, tempPath, folder, baseName, extensionFor(result.type), (candidate) =>
           this.options.recordCandidate(submission, generation, candidate),
         );
       } catch (error) {
         if (signal.aborted) throw error;
+        // A placement that failed (read-only, no permission) leaves the downloaded temp file behind.
+        await fileSystem.rm(tempPath, { force: true }).catch(() => undefined);
         // An expired presigned URL is not a failure while the row's result_url is still untried (REL-08).
         if (isExpiredUrl(error) && (await this.addResultUrl(generation))) continue;
-        const transient = error instanceof OxenNetworkError || error instanceof OxenServerError || isExpiredUrl(error);
+        const transient =
+          error instanceof OxenNetworkError || error instanceof OxenServerError || isExpiredUrl(error) || isMissingFolder(error);
         if (attempt >= attempts || !transient) throw error;
         await delay(250 * 2 ** attempt);
       }

@@ -20,8 +20,10 @@ import {
   type JournalStore,
   type SubmissionRecord,
 } from './journal';
+import { fileSystemFailure } from './fileSystemFailure';
 import { recoverPlacedFile } from './placeFile';
 import { ResultSaver } from './resultSaver';
+import type { SaverFileSystem } from './saverFileSystem';
 import { findSubmittedRows } from './submissionMatcher';
 import { cleanStaleTempFiles, tempPathFor } from './tempFiles';
 import { GenerationTracker, type GenerationSignal, type TrackerOptions } from './tracker';
@@ -50,6 +52,8 @@ export interface GenerationServiceOptions {
   downloadTimeoutMs?: number;
   downloadAttempts?: number;
   downloadConcurrency?: number;
+  /** Where results are written: node's file system unless a test injects faults. */
+  fileSystem?: SaverFileSystem;
   /** How long an unconfirmed enqueue keeps being looked for before it is reported. */
   unresolvedDeadlineMs?: number;
   unresolvedRetryMs?: number;
@@ -76,9 +80,8 @@ function isAmbiguous(error: unknown): boolean {
 
 function failureFrom(error: unknown, retryable = false): FailureInfo {
   if (error instanceof OxenError) return { kind: error.kind, message: error.message, retryable };
-  const code = (error as NodeJS.ErrnoException)?.code;
   const message = error instanceof Error ? error.message : String(error);
-  return { kind: code ? 'file-system' : 'unexpected', message, retryable };
+  return fileSystemFailure(error, retryable) ?? { kind: 'unexpected', message, retryable };
 }
 
 /** Oxen's reason for a failed generation, classified so the UI can offer the right action. */
@@ -316,7 +319,7 @@ export class GenerationService {
     for (const controller of this.downloads.values()) controller.abort();
     this.downloadLimit.releaseAll();
     await this.tracker.dispose();
-    await this.journal.flush();
+    await this.journal.close();
   }
 
   private async resumeGeneration(submission: SubmissionRecord, generation: GenerationEntry): Promise<void> {
@@ -545,6 +548,8 @@ export class GenerationService {
 
   /** Runs every handler, then lets the journal forget what is fully handled. */
   private async deliver(submission: SubmissionRecord, generation: GenerationEntry | undefined): Promise<void> {
+    // Shut down: the journal keeps the outcome and the next service (the reloaded window) delivers it.
+    if (this.disposed) return;
     const event = this.terminalEvent(submission, generation);
     if (!event) return;
     for (const handler of this.handlers) {

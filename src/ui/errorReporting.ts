@@ -43,8 +43,22 @@ function messageForKind(kind: string, detail: string): string {
       return vscode.l10n.t('Oxen had a problem: {0}', detail);
     case 'generation-failed':
       return vscode.l10n.t('Oxen could not generate the image: {0}', detail);
+    case 'disk-full':
+      return vscode.l10n.t('The disk is full, so the image could not be saved. Free some space, then choose Retry Download. ({0})', detail);
+    case 'read-only-destination':
+      return vscode.l10n.t(
+        'The destination folder is read-only. Make it writable or change {0}, then choose Retry Download. ({1})',
+        'oxenImageStudio.assetDestination',
+        detail,
+      );
+    case 'destination-not-writable':
+      return vscode.l10n.t(
+        'VS Code may not write to the destination folder. Fix its permissions or change {0}, then choose Retry Download. ({1})',
+        'oxenImageStudio.assetDestination',
+        detail,
+      );
     case 'file-system':
-      return vscode.l10n.t('The image could not be saved: {0}', detail);
+      return vscode.l10n.t('The image could not be saved; choose Retry Download to try again. ({0})', detail);
     default:
       return detail;
   }

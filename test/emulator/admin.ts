@@ -119,6 +119,20 @@ const adminRoutes: Route[] = [
   },
   {
     method: 'POST',
+    pattern: /^\/__emulator\/start$/,
+    handle(ctx, { res, body }) {
+      const id = requireString(jsonObject(body), 'id');
+      if (!ctx.queue.get(id)) throw new AdminError(404, `unknown generation ${id}`);
+      try {
+        ctx.queue.start(id);
+      } catch (failure) {
+        throw new AdminError(409, (failure as Error).message);
+      }
+      ok(res);
+    },
+  },
+  {
+    method: 'POST',
     pattern: /^\/__emulator\/emit$/,
     handle(ctx, { res, body }) {
       const request = jsonObject(body);

@@ -29,6 +29,8 @@ export interface FaultConfig {
   httpErrors: HttpErrorFault[];
   /** The next N POST /api/ai/queue create their generations, then lose the connection unanswered. */
   resetAfterEnqueue: number;
+  /** POST /api/ai/queue creates its generations at once but answers this much later (a reload lands in between). */
+  enqueueAnswerDelayMs: number;
   /** Every SSE connection is destroyed this long after opening (open ones included). */
   sseDropAfterMs: number | null;
   /** The next N SSE connections get 200 and headers, then never another byte. */
@@ -56,6 +58,7 @@ export interface FaultController {
 const NO_FAULTS: FaultConfig = {
   httpErrors: [],
   resetAfterEnqueue: 0,
+  enqueueAnswerDelayMs: 0,
   sseDropAfterMs: null,
   sseStall: 0,
   expirePresigned: false,
@@ -169,6 +172,10 @@ export class FaultInjector implements FaultController {
     return this.count('resetAfterEnqueue', this.chaosHits((chaos) => chaos.resetAfterEnqueueRate));
   }
 
+  enqueueAnswerDelayMs(): number {
+    return this.config.enqueueAnswerDelayMs;
+  }
+
   /** @param chaosDropWindowMs chaos drops land uniformly within this long after the connection opens */
   planSseConnection(chaosDropWindowMs: number): SseConnectionPlan {
     let stall = this.chaosHits((chaos) => chaos.stallRate);
@@ -241,6 +248,7 @@ const FIELD_RULES: Record<keyof FaultConfig, FieldRule> = {
     expected: 'an array of {method?, path, status (100-599), retryAfter?, body?, times (>= 1)}',
   },
   resetAfterEnqueue: { valid: isCount, expected: 'a non-negative integer' },
+  enqueueAnswerDelayMs: { valid: isCount, expected: 'a non-negative integer' },
   sseDropAfterMs: { valid: (value) => value === null || isCount(value), expected: 'null or a non-negative integer' },
   sseStall: { valid: isCount, expected: 'a non-negative integer' },
   expirePresigned: { valid: (value) => typeof value === 'boolean', expected: 'a boolean' },

@@ -80,6 +80,8 @@ export interface Emulator {
   generations(): GenerationRow[];
   /** While on, new generations stay in their first state until settle() (or a cancel). */
   hold(on: boolean): void;
+  /** Moves a queued generation to processing (held, it stays there). Throws unless queued. */
+  start(id: string): void;
   /** Forces a terminal state now and emits the SSE event as usual. Throws if unknown or finished. */
   settle(id: string, outcome: { status: 'succeeded' } | { status: 'failed'; error: string }): void;
   /** Pushes a raw event to every SSE subscriber. */
@@ -271,6 +273,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     generations: () => queue.all().map((generation) => toRow(generation, variants.rowModelKey)),
     hold: (on) => queue.hold(on),
+    start: (id) => queue.start(id),
     settle: (id, outcome) => queue.settle(id, outcome),
     emit: (eventName, data) => sse.broadcast(eventName, data),
     close: async () => {

@@ -35,8 +35,8 @@ export interface BrowserSession {
   page: Page;
   /** Loads `url` and waits until the VS Code workbench is on screen. */
   openWorkbench(url: string, timeoutMs?: number): Promise<void>;
-  /** Frames whose URL is a webview document (sidebar WebviewView, webview panels). */
-  webviewFrames(): Frame[];
+  /** Frames whose URL is a webview document (sidebar WebviewView, webview panels) in `on`, the first page by default. */
+  webviewFrames(on?: Page): Frame[];
   close(): Promise<void>;
 }
 
@@ -76,8 +76,8 @@ export async function launchBrowser(options: BrowserOptions = {}): Promise<Brows
       await page.goto(url, { waitUntil: 'domcontentloaded', timeout: timeoutMs });
       await page.locator('.monaco-workbench').first().waitFor({ state: 'visible', timeout: timeoutMs });
     },
-    webviewFrames: () =>
-      page.frames().filter((f) => f.url().includes('/static/out/vs/workbench/contrib/webview/browser/pre/')),
+    webviewFrames: (on = page) =>
+      on.frames().filter((f) => f.url().includes('/static/out/vs/workbench/contrib/webview/browser/pre/')),
     close: async () => {
       await browser.close().catch(() => undefined);
     },

@@ -101,6 +101,18 @@ describe('emulator: admin endpoints', () => {
     assert.equal((await admin('POST', 'hold', { on: 'yes' })).status, 400);
   });
 
+  it('POST start moves a held generation to processing, where it stays until settled', async () => {
+    await admin('POST', 'hold', { on: true });
+    const [id] = await enqueue();
+    assert.equal((await admin('POST', 'start', { id })).status, 200);
+    await sleep(60);
+    assert.equal(emulator.generation(id)?.status, 'processing');
+    assert.equal((await admin('POST', 'start', { id })).status, 409);
+    assert.equal((await admin('POST', 'start', { id: 'nope' })).status, 404);
+    assert.equal((await admin('POST', 'settle', { id, status: 'succeeded' })).status, 200);
+    assert.equal(emulator.generation(id)?.status, 'succeeded');
+  });
+
   it('POST emit pushes a raw event to subscribers', async () => {
     const probe = await EventStreamProbe.open(emulator.apiUrl);
     probes.push(probe);

@@ -288,6 +288,7 @@ describe('emulator: fault injection', () => {
     assert.deepEqual(emulator.faults.current(), {
       httpErrors: [],
       resetAfterEnqueue: 0,
+      enqueueAnswerDelayMs: 0,
       sseDropAfterMs: null,
       sseStall: 0,
       expirePresigned: false,

@@ -6,9 +6,10 @@ import { PNG_TEXT_KEYWORD, readPngText } from '../../src/assets/pngText';
 import type { TerminalEvent } from '../../src/generation/generationEvents';
 import type { JournalSnapshot, JournalStore } from '../../src/generation/journal';
 import { MemoryJournalStore } from './support/memoryJournalStore';
-import { GenerationService, type GenerationServiceOptions } from '../../src/generation/service';
+import type { GenerationService, GenerationServiceOptions } from '../../src/generation/service';
 import type { Emulator } from '../emulator/server';
 import { clientFor, useEmulator, waitFor } from './support/oxen';
+import { startTestService } from './support/testService';
 
 const KREA = 'krea-v2-large-text-to-image';
 
@@ -33,18 +34,9 @@ async function newFolder(): Promise<string> {
 }
 
 function startService(emulator: Emulator, store: JournalStore, overrides: Partial<GenerationServiceOptions> = {}): Omit<Harness, 'folder'> {
-  const events: TerminalEvent[] = [];
-  const service = new GenerationService({
-    client: clientFor(emulator.apiUrl),
-    store,
-    tracker: { keepAliveMs: 15_000, pollIntervalMs: 100, reconcileIntervalMs: 60_000, backoff: { initialMs: 100, maxMs: 400 } },
-    ...overrides,
-  });
-  service.onTerminal((event) => {
-    events.push(event);
-  });
-  services.push(service);
-  return { service, events };
+  const started = startTestService(emulator, store, overrides);
+  services.push(started.service);
+  return started;
 }
 
 async function harness(emulator: Emulator, overrides: Partial<GenerationServiceOptions> = {}, store: JournalStore = new MemoryJournalStore()): Promise<Harness> {

@@ -27,8 +27,21 @@ export async function waitUntil<T>(what: string, check: () => Promise<T | undefi
   }
 }
 
+/** Set by `inWindow`: the second workbench page (another window on the same folder). */
+let otherWindow: Page | undefined;
+
 export function page(): Page {
-  return e2e().browser.page;
+  return otherWindow ?? e2e().browser.page;
+}
+
+/** Runs `steps` in another workbench page: every helper here then drives that window. */
+export async function inWindow<T>(window: Page, steps: () => Promise<T>): Promise<T> {
+  otherWindow = window;
+  try {
+    return await steps();
+  } finally {
+    otherWindow = undefined;
+  }
 }
 
 /** Loads the workbench and waits until the Explorer shows the workspace. */
@@ -172,7 +185,7 @@ export function escapeRegExp(text: string): string {
 /** Waits until the markdown preview (a webview) shows the image named `fileName`, loaded. */
 export async function markdownPreviewImage(fileName: string): Promise<void> {
   await waitUntil(`${fileName} in the markdown preview`, async () => {
-    for (const frame of e2e().browser.webviewFrames()) {
+    for (const frame of e2e().browser.webviewFrames(page())) {
       if (frame.isDetached()) continue;
       const loaded = await frame
         .$$eval('img', (images, name) => images.some((image) => decodeURIComponent(image.src).includes(name) && image.complete && image.naturalWidth > 0), fileName)
@@ -221,7 +234,7 @@ export async function studioFrame(timeoutMs = 30_000): Promise<Frame> {
   return waitUntil(
     'the studio webview',
     async () => {
-      for (const frame of e2e().browser.webviewFrames()) {
+      for (const frame of e2e().browser.webviewFrames(page())) {
         if (frame.isDetached()) continue;
         if (await frame.$('#studio .studio-form').catch(() => null)) return frame;
       }

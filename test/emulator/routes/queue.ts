@@ -26,7 +26,7 @@ export const queueRoutes: Route[] = [
   {
     method: 'POST',
     pattern: /^\/api\/ai\/queue$/,
-    handle(ctx, { res, body }) {
+    async handle(ctx, { res, body }) {
       const request = parseJsonObject(body);
       const model = requireImageModel(ctx.catalog, request.model, 404);
       const count = numGenerations(request.num_generations, ctx.variants.maxNumGenerations);
@@ -43,6 +43,8 @@ export const queueRoutes: Route[] = [
         res.destroy();
         return;
       }
+      const delayMs = ctx.faults.enqueueAnswerDelayMs();
+      if (delayMs > 0) await ctx.timers.sleep(delayMs);
       sendJson(res, 200, { generations: generations.map((generation) => ({ generation_id: generation.id, status: generation.status })) });
     },
   },

@@ -90,6 +90,17 @@ export class GenerationQueue {
     return true;
   }
 
+  /** Moves a queued generation to processing now; held, it then stays there until settled. */
+  start(id: string): void {
+    const generation = this.generations.get(id);
+    if (!generation) throw new Error(`unknown generation ${id}`);
+    if (generation.status !== 'queued') throw new Error(`generation ${id} is ${generation.status}, not queued`);
+    this.cancelPendingStep(generation);
+    generation.status = 'processing';
+    generation.startedAt = unixSeconds();
+    if (!this.holding) this.scheduleNextStep(generation);
+  }
+
   /** Ends a generation now, whatever its timers say. Throws for an unknown or finished one. */
   settle(id: string, outcome: Outcome): void {
     const generation = this.generations.get(id);

@@ -26,7 +26,7 @@ async function admin(method: 'GET' | 'POST', endpoint: string, body?: unknown): 
 }
 
 export interface EmulatorState {
-  generations: Array<{ generation_id: string; status: string; prompt?: unknown; seed?: unknown }>;
+  generations: GenerationRow[];
   sse: { open: number; total: number };
   injectedFaults: Record<string, number>;
 }
@@ -37,15 +37,24 @@ export const emulator = {
   reset: () => admin('POST', 'reset'),
   /** While on, new generations wait until settled or cancelled. */
   hold: (on: boolean) => admin('POST', 'hold', { on }),
+  /** Moves a held, queued generation to processing, where it stays until settled. */
+  start: (id: string) => admin('POST', 'start', { id }),
   settle: (id: string, status: 'succeeded' | 'failed', error?: string) => admin('POST', 'settle', { id, status, error }),
   faults: (patch: Record<string, unknown>) => admin('POST', 'faults', patch),
   requests: async () => (await admin('GET', 'requests')) as RecordedRequest[],
-  /** The emulator's queue rows (request parameters, generation_id, status), oldest first. */
-  generations: async () => ((await admin('GET', 'state')) as { generations: Array<Record<string, unknown>> }).generations,
   state: async () => (await admin('GET', 'state')) as EmulatorState,
+  /** Every generation Oxen holds (made and billed), as GET /api/ai/queue/{id} rows. */
+  generations: async () => ((await admin('GET', 'state')) as EmulatorState).generations,
   /** Accept this key instead of the started one, until the next reset. */
   acceptKey: (key: string) => admin('POST', 'api-key', { key }),
 };
+
+export interface GenerationRow {
+  generation_id: string;
+  status: string;
+  /** The request's parameters (prompt, seed, aspect_ratio, …) sit beside the status fields. */
+  [parameter: string]: unknown;
+}
 
 /** Requests that would have created (and billed) a generation. */
 export function enqueues(requests: readonly RecordedRequest[]): RecordedRequest[] {

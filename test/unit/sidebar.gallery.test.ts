@@ -64,13 +64,6 @@ describe('sidebar gallery with 1,000 entries (PERF-06)', () => {
     assert.deepEqual(byFolder.groups.map((group) => group.key).sort(), ['assets/generated', 'docs/img']);
   });
 
-  it('answers a query in well under a frame', () => {
-    const started = process.hrtime.bigint();
-    for (let i = 0; i < 20; i++) queryGallery(entries, q({ filter: i % 2 ? 'cat' : '', groupBy: i % 3 === 0 ? 'folder' : 'none', offset: i * 30 }), plain);
-    const perQuery = Number(process.hrtime.bigint() - started) / 1e6 / 20;
-    assert.ok(perQuery < 16, `${perQuery.toFixed(2)} ms per query`);
-  });
-
   it('the webview shows one page at a time, lazily loaded thumbnails, and asks for the next page on "Show more"', async () => {
     const harness = mountStudio();
     const queries: GalleryQuery[] = [];

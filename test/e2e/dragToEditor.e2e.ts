@@ -2,7 +2,8 @@
  * Issue 5 in the real workbench: a thumbnail dragged from the studio's gallery (a webview) and
  * dropped into an open markdown editor becomes a link at the drop point, made by the extension's
  * DocumentDropEditProvider. Chromium carries the HTML5 drag out of the webview's iframe into the
- * editor; the drag holds only the history id under the extension's own type. Then the gallery's
+ * editor; the drag holds only the history id under the extension's own type. Hovering the new
+ * link shows the recall hover (prompt, model, parameters, thumbnail, actions). Then the gallery's
  * "Copy markdown link", pasted with Ctrl+V into another markdown document (rewritten by the
  * DocumentPasteEditProvider, one Ctrl+Z takes it back) and into a text file (as copied).
  */
@@ -57,6 +58,23 @@ describe('issue 5: drag a gallery image into a markdown editor', function () {
     const saved = await saveActiveEditor(path.join(e2e().workspace, 'docs', 'api', 'reference.md'), LINK);
     assert.equal(saved, `# Reference\n\nDeeply nested page.\n${link[0]}`, 'the link at the drop point (the last line), nothing else changed');
     await screenshot('drag-into-editor', { docsName: 'drag-into-editor.png' });
+
+    // Recall: hovering the inserted link shows what made the image, with its actions.
+    const linkTarget = page()
+      .locator('.editor-group-container.active .view-line')
+      .filter({ hasText: link[1]! })
+      .locator('span span')
+      .filter({ hasText: 'generated' })
+      .first();
+    await linkTarget.hover();
+    const hover = page().locator('.monaco-hover').filter({ hasText: PROMPT }).first();
+    await hover.waitFor({ state: 'visible', timeout: 20_000 });
+    const shown = await hover.innerText();
+    for (const expected of ['krea-v2-large-text-to-image', 'seed', 'Regenerate in Place', 'Vary', 'Load into Sidebar', 'Show in Gallery']) {
+      assert.ok(shown.includes(expected), `the hover shows ${expected}: ${shown}`);
+    }
+    await waitUntil('the thumbnail in the hover', () => hover.locator('img').first().evaluate((image) => (image as HTMLImageElement).complete && (image as HTMLImageElement).naturalWidth > 0));
+    await screenshot('hover-recall', { docsName: 'hover-recall.png' });
   });
 
   it('pastes "Copy markdown link" as a link for the document it is pasted into; elsewhere as copied', async () => {

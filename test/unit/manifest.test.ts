@@ -190,6 +190,27 @@ describe('manifest', () => {
     assert.deepEqual(Object.keys(nls).filter((key) => !used.has(key)), []);
   });
 
+  // SEC-14, the part this workplace can show: what ships is pinned. (The advisory audit itself,
+  // scripts/audit.sh, needs npm's audit endpoint, which this workplace's registry refuses.)
+  it('SEC-14: every dependency is an exact version, and the lock file pins what ships with its integrity hash', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+    const lock = JSON.parse(fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as {
+      lockfileVersion: number;
+      packages: Record<string, { version?: string; integrity?: string; dev?: boolean }>;
+    };
+    assert.ok(lock.lockfileVersion >= 3);
+    for (const [name, range] of Object.entries(pkg.dependencies)) {
+      assert.match(range, /^\d+\.\d+\.\d+$/, `${name} is pinned to one version, not ${range}`);
+      const locked = lock.packages[`node_modules/${name}`];
+      assert.equal(locked?.version, range, `the lock file holds ${name}@${range}`);
+    }
+    const shipped = Object.entries(lock.packages).filter(([key, entry]) => key !== '' && !entry.dev);
+    assert.deepEqual(shipped.map(([key]) => key.replace(/^node_modules\//, '')).sort(), Object.keys(pkg.dependencies).sort(), 'nothing ships but the pinned dependencies');
+    for (const [key, entry] of shipped) {
+      assert.match(entry.integrity ?? '', /^sha512-/, `${key} carries a sha512 integrity hash`);
+    }
+  });
+
   it('l10n/bundle.l10n.json holds exactly the strings the code localises (UPDATE_L10N_BUNDLE=1 rewrites it)', () => {
     const bundleFile = path.join(ROOT, manifest.l10n, 'bundle.l10n.json');
     const strings = l10nStrings();

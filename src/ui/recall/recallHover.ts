@@ -4,8 +4,8 @@ import { imageLinkAt } from '../../assets/imageLinkAt';
 import { commandLink, linkArgument, RECALL_ACTIONS, recallActionTitle } from './recallArgument';
 import { linkTarget, lookupRecord, notMadeByUs, type HistoryReader } from './recordLookup';
 
-/** Wide enough to recognise the image, small enough to leave the text readable. */
-const THUMBNAIL_WIDTH = 240;
+/** Wide enough to recognise the image, small enough that the text and actions fit without scrolling. */
+const THUMBNAIL_WIDTH = 128;
 
 /** Plain text as markdown that shows exactly that text, on one line (SEC-08: no markup, no HTML). */
 function text(value: string): string {

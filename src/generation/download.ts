@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import { IMAGE_SNIFF_BYTES, sniffImageType, type ImageType } from '../assets/imageType';
 import { injectPngText } from '../assets/pngText';
 import { OxenCancelledError, OxenNetworkError, OxenProtocolError, OxenServerError } from '../oxen/errors';
@@ -66,22 +67,23 @@ async function saveBody(
     response.discard();
     throw new OxenProtocolError(`The image is ${declared} bytes, more than the ${request.maxBytes}-byte limit.`);
   }
-  await fs.rm(request.tempPath, { force: true });
-  const file = await fs.open(request.tempPath, 'wx');
+  const file = await createTempFile(request.tempPath);
   let written = 0;
   try {
     const { type, body } = await sniffedBody(response.body);
     const content = type === 'png' && request.pngMetadata
       ? injectPngText(body, request.pngMetadata.keyword, request.pngMetadata.text)
       : body;
+    const batch = new WriteBatch(file);
     for await (const chunk of content) {
       if (signal.aborted) throw signal.reason;
       written += chunk.length;
       if (written > request.maxBytes + (request.pngMetadata?.text.length ?? 0) + 1024) {
         throw new OxenProtocolError(`The image is larger than the ${request.maxBytes}-byte limit; the download was stopped.`);
       }
-      await file.write(chunk);
+      await batch.add(chunk);
     }
+    await batch.flush();
     await file.sync();
     await file.close();
     return { type, bytes: written };
@@ -90,6 +92,54 @@ async function saveBody(
     await file.close().catch(() => undefined);
     await fs.rm(request.tempPath, { force: true });
     throw translateAbort(error, request.signal, deadline);
+  }
+}
+
+/**
+ * Creates the temp file exclusively. The usual case costs one open: its folder is created only
+ * when missing, and a leftover of an interrupted download is removed only when there is one.
+ */
+async function createTempFile(tempPath: string): Promise<fs.FileHandle> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fs.open(tempPath, 'wx');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (attempt >= 3) throw error;
+      if (code === 'ENOENT') await fs.mkdir(path.dirname(tempPath), { recursive: true });
+      else if (code === 'EEXIST') await fs.rm(tempPath, { force: true });
+      else throw error;
+    }
+  }
+}
+
+/** Up to this many bytes are gathered into one write: a small image takes one write, not one per piece. */
+const WRITE_BATCH_BYTES = 64 * 1024;
+
+/** Gathers the body's pieces and writes them together (bounded, so the body is never held whole). */
+class WriteBatch {
+  private pieces: Uint8Array[] = [];
+  private bytes = 0;
+
+  constructor(private readonly file: fs.FileHandle) {}
+
+  async add(piece: Uint8Array): Promise<void> {
+    this.pieces.push(piece);
+    this.bytes += piece.length;
+    if (this.bytes >= WRITE_BATCH_BYTES) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    const pieces = this.pieces;
+    const bytes = this.bytes;
+    this.pieces = [];
+    this.bytes = 0;
+    if (pieces.length === 0) return;
+    const { bytesWritten } = await this.file.writev(pieces);
+    if (bytesWritten === bytes) return;
+    // A short write (a disk filling up) is finished with write(), which throws when it cannot.
+    let rest = Buffer.concat(pieces).subarray(bytesWritten);
+    while (rest.length > 0) rest = rest.subarray((await this.file.write(rest)).bytesWritten);
   }
 }
 

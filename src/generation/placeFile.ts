@@ -29,7 +29,7 @@ export async function placeWithoutOverwrite(
       if (!(await claimByExclusiveCreate(tempPath, candidate))) continue;
       return candidate;
     }
-    await fs.rm(tempPath, { force: true });
+    await fs.unlink(tempPath);
     return candidate;
   }
   throw new Error(`No free file name for "${baseName}.${extension}" in ${folder}.`);

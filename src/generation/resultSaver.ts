@@ -1,4 +1,3 @@
-import { promises as fs } from 'node:fs';
 import { extensionFor } from '../assets/imageType';
 import { PNG_TEXT_KEYWORD } from '../assets/pngText';
 import type { OxenClient } from '../oxen/client';
@@ -29,7 +28,6 @@ export class ResultSaver {
   /** Downloads (retrying transient failures), embeds the parameters, places the file; returns its path. */
   async save(submission: SubmissionRecord, generation: GenerationEntry, signal: AbortSignal): Promise<string> {
     const { folder, baseName } = submission.destination;
-    await fs.mkdir(folder, { recursive: true });
     const tempPath = tempPathFor(folder, generation.id);
     const attempts = this.options.downloadAttempts ?? 3;
     for (let attempt = 1; ; attempt++) {

@@ -82,9 +82,17 @@ function discardBody(body: Dispatcher.ResponseData['body']): void {
   body.destroy();
 }
 
+/**
+ * Connections per origin. Beyond them requests wait for a free one, so a burst of enqueues reuses a
+ * few keep-alive connections instead of opening (on HTTPS: handshaking) one per request. The event
+ * stream holds one of them for as long as it is open.
+ */
+const CONNECTIONS_PER_ORIGIN = 16;
+
 function buildDispatcher(options: TransportOptions, timeouts: TransportTimeouts): Dispatcher {
   const env = options.env ?? process.env;
   const agentOptions = {
+    connections: CONNECTIONS_PER_ORIGIN,
     connect: { timeout: timeouts.connectMs },
     headersTimeout: timeouts.headersMs,
     bodyTimeout: timeouts.bodyIdleMs,

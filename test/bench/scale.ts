@@ -51,13 +51,15 @@ export const scale: Measurement = {
       }
       const { tracking, full } = result;
       const perGeneration = (ms: number) => single(ms / GENERATIONS);
+      // Both rounds submit the same 1,000 generations the same way: two measurements of one cost.
+      const submitMs = (tracking.submitMs + full.submitMs) / 2;
       return {
         id: this.id,
         title: this.title,
         figures: [
           { key: 'scale.connections', label: 'SSE connections for 1,000 in flight', unit: 'connections', ours: single(connections) },
-          { key: 'scale.cpuTracking', label: 'CPU per generation, tracking (no image bytes)', unit: 'ms', ours: perGeneration(tracking.submitMs + tracking.completeMs) },
-          { key: 'scale.cpuTrackingSubmit', label: '  of which submitting (enqueue, journal)', unit: 'ms', ours: perGeneration(tracking.submitMs) },
+          { key: 'scale.cpuTracking', label: 'CPU per generation, tracking (no image bytes)', unit: 'ms', ours: perGeneration(submitMs + tracking.completeMs) },
+          { key: 'scale.cpuTrackingSubmit', label: '  of which submitting (enqueue, journal)', unit: 'ms', ours: perGeneration(submitMs) },
           { key: 'scale.cpuTrackingComplete', label: '  of which notice, states, terminal event', unit: 'ms', ours: perGeneration(tracking.completeMs) },
           { key: 'scale.cpuSaving', label: 'CPU per image, fetching and saving its bytes', unit: 'ms', ours: perGeneration(full.completeMs - tracking.completeMs) },
           { key: 'scale.cpuFull', label: 'CPU per generation, submit → saved (all of it)', unit: 'ms', ours: perGeneration(full.submitMs + full.completeMs) },
@@ -68,7 +70,7 @@ export const scale: Measurement = {
           { key: 'scale.completionWindow', label: 'first → last image saved', unit: 'ms', ours: single(result.completionWindowMs) },
         ],
         notes: [
-          `CPU is process.cpuUsage (user + system, every thread of the process, so the file system work of the thread pool too), after a warm-up round of 100 generations. Tracking: a round of ${GENERATIONS} that all fail at Oxen (no bytes to fetch); the full round's ${GENERATIONS} all succeed and are saved, and its completion CPU minus the tracking round's is the saving figure. Full round submit ${(full.submitMs / GENERATIONS).toFixed(2)} ms, complete ${(full.completeMs / GENERATIONS).toFixed(2)} ms per generation.`,
+          `CPU is process.cpuUsage (user + system, every thread of the process, so the file system work of the thread pool too), after a warm-up round of 100 generations. Tracking: a round of ${GENERATIONS} that all fail at Oxen (no bytes to fetch); the full round's ${GENERATIONS} all succeed and are saved, and its completion CPU minus the tracking round's is the saving figure. Submitting is measured in both rounds and the mean is used: ${(tracking.submitMs / GENERATIONS).toFixed(2)} ms in the first (colder: V8 is still optimising the burst's paths), ${(full.submitMs / GENERATIONS).toFixed(2)} ms in the second; full round complete ${(full.completeMs / GENERATIONS).toFixed(2)} ms per generation.`,
           `Idle: ${result.idleCpuMs.toFixed(0)} ms over ${result.idleWindowMs} ms with all ${GENERATIONS} in flight and nothing happening.`,
           `Event-loop delay while completing: median ${result.eventLoopDelayMs.p50.toFixed(1)} ms, mean ${result.eventLoopDelayMs.mean.toFixed(1)} ms. RSS per generation in flight ${(result.rssPerGenerationBytes / 1024).toFixed(1)} KB (noisy; the heap figure is after a full GC).`,
           `Status reads: ${result.statusReads}. Settled by this process through the admin endpoint, ${SETTLE_CONCURRENCY} at a time; the emulator renders each picture as it settles, which paces the completion window.`,

@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { IMAGE_SNIFF_BYTES, sniffImageType, type ImageType } from '../assets/imageType';
 import { injectPngText } from '../assets/pngText';
 import { OxenCancelledError, OxenNetworkError, OxenProtocolError, OxenServerError } from '../oxen/errors';
@@ -68,11 +69,10 @@ async function saveBody(
     response.discard();
     throw new OxenProtocolError(`The image is ${declared} bytes, more than the ${request.maxBytes}-byte limit.`);
   }
-  const fs = request.fileSystem ?? nodeFileSystem;
+  const fileSystem = request.fileSystem ?? nodeFileSystem;
   let file: WritableFile;
   try {
-    await fs.rm(request.tempPath, { force: true });
-    file = await fs.open(request.tempPath, 'wx');
+    file = await createTempFile(fileSystem, request.tempPath);
   } catch (error) {
     response.discard();
     throw error;
@@ -83,22 +83,70 @@ async function saveBody(
     const content = type === 'png' && request.pngMetadata
       ? injectPngText(body, request.pngMetadata.keyword, request.pngMetadata.text)
       : body;
+    const batch = new WriteBatch(file);
     for await (const chunk of content) {
       if (signal.aborted) throw signal.reason;
       written += chunk.length;
       if (written > request.maxBytes + (request.pngMetadata?.text.length ?? 0) + 1024) {
         throw new OxenProtocolError(`The image is larger than the ${request.maxBytes}-byte limit; the download was stopped.`);
       }
-      await file.write(chunk);
+      await batch.add(chunk);
     }
+    await batch.flush();
     await file.sync();
     await file.close();
     return { type, bytes: written };
   } catch (error) {
     response.discard();
     await file.close().catch(() => undefined);
-    await fs.rm(request.tempPath, { force: true }).catch(() => undefined);
+    await fileSystem.rm(request.tempPath, { force: true }).catch(() => undefined);
     throw translateAbort(error, request.signal, deadline);
+  }
+}
+
+/**
+ * Creates the temp file exclusively. The usual case costs one open: its folder is created only
+ * when missing, and a leftover of an interrupted download is removed only when there is one.
+ */
+async function createTempFile(fileSystem: SaverFileSystem, tempPath: string): Promise<WritableFile> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fileSystem.open(tempPath, 'wx');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (attempt >= 3) throw error;
+      if (code === 'ENOENT') await fileSystem.mkdir(path.dirname(tempPath), { recursive: true });
+      else if (code === 'EEXIST') await fileSystem.rm(tempPath, { force: true });
+      else throw error;
+    }
+  }
+}
+
+/** Up to this many bytes are gathered into one write: a small image takes one write, not one per piece. */
+const WRITE_BATCH_BYTES = 64 * 1024;
+
+/** Gathers the body's pieces and writes them together (bounded, so the body is never held whole). */
+class WriteBatch {
+  private pieces: Uint8Array[] = [];
+  private bytes = 0;
+
+  constructor(private readonly file: WritableFile) {}
+
+  async add(piece: Uint8Array): Promise<void> {
+    this.pieces.push(piece);
+    this.bytes += piece.length;
+    if (this.bytes >= WRITE_BATCH_BYTES) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    const pieces = this.pieces;
+    const bytes = this.bytes;
+    this.pieces = [];
+    this.bytes = 0;
+    if (pieces.length === 0) return;
+    // A short write (a disk filling up) is finished with more writes, the last of which throws.
+    let rest = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, bytes);
+    while (rest.length > 0) rest = rest.subarray((await this.file.write(rest)).bytesWritten);
   }
 }
 

@@ -68,43 +68,68 @@ export interface SubmissionRecord {
   generations: GenerationEntry[];
 }
 
-export interface JournalSnapshot {
-  version: 1;
-  submissions: SubmissionRecord[];
+/** Generations still being made at Oxen: the tracker watches these. */
+const IN_FLIGHT_STATES: ReadonlySet<GenerationState> = new Set(['queued', 'processing']);
+
+export function isInFlight(state: GenerationState): boolean {
+  return IN_FLIGHT_STATES.has(state);
 }
 
-/** Where the journal lives: a Memento in the extension, memory or a file in tests. */
-export interface JournalStore {
-  read(): unknown;
-  write(snapshot: JournalSnapshot): Promise<void>;
-}
-
-function isSnapshot(value: unknown): value is JournalSnapshot {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    (value as JournalSnapshot).version === 1 &&
-    Array.isArray((value as JournalSnapshot).submissions)
-  );
+/** One turn's changes to the journal: the records to store (whole) and the ids to forget. */
+export interface JournalBatch {
+  put: readonly SubmissionRecord[];
+  remove: readonly string[];
 }
 
 /**
- * In-memory view of the journal. Changes apply at once; writes are coalesced: every change made
- * in one turn of the event loop is persisted by ONE snapshot, and each caller's promise resolves
- * when the snapshot holding its change is stored. (A snapshot per change made 1,000 generations
- * in flight cost O(n²) copying and stalled the event loop for seconds.)
+ * Where the journal lives: one entry per submission (a Memento in the extension, memory in
+ * tests), so a change costs the size of the submission it changed, not of the whole journal.
+ */
+export interface JournalStore {
+  /** Every stored submission record, in any order. */
+  read(): unknown[];
+  /** Stores the batch; copies the records before it returns (the journal keeps changing them). */
+  write(batch: JournalBatch): Promise<void>;
+}
+
+function isSubmissionRecord(value: unknown): value is SubmissionRecord {
+  const record = value as SubmissionRecord | null;
+  return typeof record === 'object' && record !== null && typeof record.id === 'string' && Array.isArray(record.generations);
+}
+
+function creationOrder(a: SubmissionRecord, b: SubmissionRecord): number {
+  return a.createdAt - b.createdAt || a.indexInBatch - b.indexInBatch;
+}
+
+/**
+ * In-memory view of the journal, indexed by generation id. Changes apply at once; writes are
+ * coalesced: the submissions changed in one turn of the event loop are stored by ONE batch, and
+ * each caller's promise resolves when the batch holding its change is stored. Every operation a
+ * stream event triggers costs O(1) in the number of submissions: 1,000 generations in flight must
+ * not cost O(n²) (see docs/performance.md).
  */
 export class Journal {
   private readonly submissions = new Map<string, SubmissionRecord>();
+  /** Generation id → the submission holding it, kept in step by every put, update and remove. */
+  private readonly owners = new Map<string, SubmissionRecord>();
+  /** Submission id → the generation ids indexed for it, to unindex them on the next change. */
+  private readonly indexed = new Map<string, readonly string[]>();
+  private readonly inFlight = new Set<string>();
+  /** Submissions changed since the last batch was taken. */
+  private readonly changed = new Set<string>();
   private stored: Promise<void> = Promise.resolve();
   private pending: Promise<void> | undefined;
   private closed = false;
 
   constructor(private readonly store: JournalStore) {
-    const stored = store.read();
-    if (isSnapshot(stored)) {
-      for (const submission of stored.submissions) this.submissions.set(submission.id, submission);
+    for (const submission of store.read().filter(isSubmissionRecord).sort(creationOrder)) {
+      this.submissions.set(submission.id, submission);
+      this.index(submission);
     }
+  }
+
+  get size(): number {
+    return this.submissions.size;
   }
 
   all(): SubmissionRecord[] {
@@ -116,30 +141,41 @@ export class Journal {
   }
 
   findGeneration(generationId: string): { submission: SubmissionRecord; generation: GenerationEntry } | undefined {
-    for (const submission of this.submissions.values()) {
-      const generation = submission.generations.find((entry) => entry.id === generationId);
-      if (generation) return { submission, generation };
-    }
-    return undefined;
+    const submission = this.owners.get(generationId);
+    const generation = submission?.generations.find((entry) => entry.id === generationId);
+    return submission && generation ? { submission, generation } : undefined;
+  }
+
+  /** The ids of the generations in flight (queued or processing); a live view, not a copy. */
+  inFlightIds(): ReadonlySet<string> {
+    return this.inFlight;
   }
 
   /** Records or replaces a submission; resolves once stored. */
   put(submission: SubmissionRecord): Promise<void> {
+    this.unindex(submission.id);
     this.submissions.set(submission.id, submission);
-    return this.persist();
+    this.index(submission);
+    return this.persist(submission.id);
   }
 
-  /** Applies a change to a submission; resolves once stored. */
+  /**
+   * Applies a change to a submission (or records one made to it directly); resolves once stored.
+   * Every change to a submission or its generations must be followed by this, put or remove.
+   */
   update(submissionId: string, change: (submission: SubmissionRecord) => void): Promise<void> {
     const submission = this.submissions.get(submissionId);
     if (!submission) return this.pending ?? this.stored;
     change(submission);
-    return this.persist();
+    this.unindex(submissionId);
+    this.index(submission);
+    return this.persist(submissionId);
   }
 
   remove(submissionId: string): Promise<void> {
+    this.unindex(submissionId);
     this.submissions.delete(submissionId);
-    return this.persist();
+    return this.persist(submissionId);
   }
 
   flush(): Promise<void> {
@@ -155,17 +191,47 @@ export class Journal {
     return this.flush();
   }
 
-  private persist(): Promise<void> {
+  private index(submission: SubmissionRecord): void {
+    const ids = submission.generations.map((generation) => generation.id);
+    this.indexed.set(submission.id, ids);
+    for (const generation of submission.generations) {
+      this.owners.set(generation.id, submission);
+      if (isInFlight(generation.state)) this.inFlight.add(generation.id);
+    }
+  }
+
+  private unindex(submissionId: string): void {
+    for (const id of this.indexed.get(submissionId) ?? []) {
+      this.owners.delete(id);
+      this.inFlight.delete(id);
+    }
+    this.indexed.delete(submissionId);
+  }
+
+  private persist(submissionId: string): Promise<void> {
     if (this.closed) return this.flush();
+    this.changed.add(submissionId);
     if (this.pending) return this.pending;
     const write = async () => {
       await new Promise<void>((resolve) => setImmediate(resolve));
       this.pending = undefined;
-      await this.store.write({ version: 1, submissions: structuredClone(this.all()) });
+      await this.store.write(this.takeBatch());
     };
     const next = this.stored.then(write, write);
     this.pending = next;
     this.stored = next;
     return next;
+  }
+
+  private takeBatch(): JournalBatch {
+    const put: SubmissionRecord[] = [];
+    const remove: string[] = [];
+    for (const id of this.changed) {
+      const submission = this.submissions.get(id);
+      if (submission) put.push(submission);
+      else remove.push(id);
+    }
+    this.changed.clear();
+    return { put, remove };
   }
 }

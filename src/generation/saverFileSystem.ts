@@ -2,7 +2,8 @@ import { promises as fs } from 'node:fs';
 
 /** An open temp file: the download only ever appends, flushes and closes. */
 export interface WritableFile {
-  write(data: Uint8Array): Promise<unknown>;
+  /** May write fewer bytes than given (a disk filling up); the caller writes the rest. */
+  write(data: Uint8Array): Promise<{ bytesWritten: number }>;
   sync(): Promise<void>;
   close(): Promise<void>;
 }

@@ -13,10 +13,12 @@ import { ConcurrencyLimit } from './concurrencyLimit';
 import { delay } from './delay';
 import type { GenerationView, TerminalEvent, TerminalHandler } from './generationEvents';
 import {
+  isInFlight,
   Journal,
   type Destination,
   type FailureInfo,
   type GenerationEntry,
+  type GenerationState,
   type JournalStore,
   type SubmissionRecord,
 } from './journal';
@@ -68,7 +70,6 @@ const RATE_LIMIT_ATTEMPTS = 4;
 const MAX_RESENDS = 3;
 const RATE_LIMIT_DEFAULT_WAIT_MS = 1000;
 const RATE_LIMIT_MAX_WAIT_MS = 30_000;
-const ACTIVE_STATES = new Set(['queued', 'processing']);
 
 function isAmbiguous(error: unknown): boolean {
   return (
@@ -112,8 +113,8 @@ export class GenerationService {
     this.tracker = new GenerationTracker({
       ...options.tracker,
       client: options.client,
-      inFlight: () => this.inFlightIds(),
-      isInFlight: (id) => ACTIVE_STATES.has(this.journal.findGeneration(id)?.generation.state ?? ''),
+      inFlight: () => this.journal.inFlightIds(),
+      isInFlight: (id) => this.isGenerationInFlight(id),
       onSignal: (signal) => this.onSignal(signal),
       onUnknown: (id) => this.onUnknownGeneration(id),
       onUnauthorized: options.onUnauthorized,
@@ -146,7 +147,12 @@ export class GenerationService {
   }
 
   hasPendingWork(): boolean {
-    return this.journal.all().length > 0;
+    return this.journal.size > 0;
+  }
+
+  /** One generation's state, looked up without building every view (undefined once forgotten). */
+  generationState(generationId: string): GenerationState | undefined {
+    return this.journal.findGeneration(generationId)?.generation.state;
   }
 
   /** The UI's targets of everything in the journal (a UI tells which of its placeholders are still wanted). */
@@ -239,7 +245,7 @@ export class GenerationService {
       return true;
     }
     const found = this.journal.findGeneration(generationOrSubmissionId);
-    if (!found || !ACTIVE_STATES.has(found.generation.state)) return false;
+    if (!found || !isInFlight(found.generation.state)) return false;
     try {
       await this.options.client.cancel(found.generation.id);
     } catch (error) {
@@ -251,7 +257,7 @@ export class GenerationService {
       this.onSignal({ generationId: row.id, status: row.status, resultUrl: row.resultUrl, source: 'status-read' });
       return false;
     }
-    if (!ACTIVE_STATES.has(found.generation.state)) return false;
+    if (!isInFlight(found.generation.state)) return false;
     await this.finish(found.submission, found.generation, { state: 'cancelled' });
     return true;
   }
@@ -305,7 +311,7 @@ export class GenerationService {
       }
       for (const generation of submission.generations) void this.resumeGeneration(submission, generation);
     }
-    if (this.inFlightIds().length > 0) {
+    if (this.journal.inFlightIds().size > 0) {
       await this.tracker.ensureStream();
       await this.tracker.reconcile();
     }
@@ -472,7 +478,7 @@ export class GenerationService {
   /** Every signal for a generation passes here; only the first terminal one acts (REL-05). */
   private onSignal(signal: GenerationSignal): void {
     const found = this.journal.findGeneration(signal.generationId);
-    if (!found || !ACTIVE_STATES.has(found.generation.state)) return;
+    if (!found || !isInFlight(found.generation.state)) return;
     const { submission, generation } = found;
     switch (signal.status) {
       case 'queued':
@@ -506,7 +512,7 @@ export class GenerationService {
 
   private onUnknownGeneration(generationId: string): void {
     const found = this.journal.findGeneration(generationId);
-    if (!found || !ACTIVE_STATES.has(found.generation.state)) return;
+    if (!found || !isInFlight(found.generation.state)) return;
     void this.finish(found.submission, found.generation, {
       state: 'failed',
       failure: { kind: 'not-found', message: 'Oxen no longer knows this generation.' },
@@ -592,10 +598,9 @@ export class GenerationService {
     this.changed();
   }
 
-  private inFlightIds(): string[] {
-    return this.journal.all().flatMap((submission) =>
-      submission.generations.filter((generation) => ACTIVE_STATES.has(generation.state)).map((generation) => generation.id),
-    );
+  private isGenerationInFlight(generationId: string): boolean {
+    const found = this.journal.findGeneration(generationId);
+    return found !== undefined && isInFlight(found.generation.state);
   }
 
   private downloadingIds(): string[] {

@@ -18,8 +18,8 @@ export interface GenerationSignal {
 
 export interface TrackerOptions {
   client: OxenClient;
-  /** Generations the service still waits for (queued or processing). */
-  inFlight: () => readonly string[];
+  /** Generations the service still waits for (queued or processing); asked on every change, so cheap. */
+  inFlight: () => ReadonlySet<string>;
   /** The same question for one id, without building the list (called once per stream event). */
   isInFlight: (generationId: string) => boolean;
   onSignal: (signal: GenerationSignal) => void;
@@ -106,7 +106,7 @@ export class GenerationTracker {
   /** Call whenever the set of in-flight generations changes. */
   activityChanged(): void {
     if (this.disposed) return;
-    if (this.options.inFlight().length > 0) {
+    if (this.options.inFlight().size > 0) {
       this.clearIdleTimer();
       this.startStream();
       this.schedule();
@@ -115,7 +115,7 @@ export class GenerationTracker {
     if (!this.idleTimer) {
       this.idleTimer = setTimeout(() => {
         this.idleTimer = undefined;
-        if (this.options.inFlight().length === 0) void this.stream.stop();
+        if (this.options.inFlight().size === 0) void this.stream.stop();
       }, this.options.idleCloseMs ?? 30_000);
       this.idleTimer.unref?.();
     }
@@ -124,7 +124,7 @@ export class GenerationTracker {
   /** The user set a new key: an unauthorized stream may try again. */
   credentialsChanged(): void {
     this.unauthorized = false;
-    if (this.options.inFlight().length > 0) this.startStream();
+    if (this.options.inFlight().size > 0) this.startStream();
   }
 
   /** A completion that arrived before its id was known (see EARLY_SIGNAL_*), handed over once. */
@@ -135,7 +135,7 @@ export class GenerationTracker {
   }
 
   /** One status read per in-flight generation (or per given id), a few at a time. */
-  reconcile(ids: readonly string[] = this.options.inFlight()): Promise<void> {
+  reconcile(ids: readonly string[] = [...this.options.inFlight()]): Promise<void> {
     if (this.reconciling) return this.reconciling.then(() => this.reconcile(ids));
     const run = this.readStatuses(ids).finally(() => {
       if (this.reconciling === run) this.reconciling = undefined;
@@ -220,8 +220,7 @@ export class GenerationTracker {
   private onOpen(): void {
     this.streamOpen = true;
     for (const waiter of this.openWaiters.splice(0)) waiter();
-    const inFlight = this.options.inFlight();
-    if (inFlight.length > 0) void this.reconcile(inFlight);
+    if (this.options.inFlight().size > 0) void this.reconcile();
     this.schedule();
   }
 
@@ -246,7 +245,7 @@ export class GenerationTracker {
    */
   private schedule(): void {
     const mode = this.streamOpen ? 'safety' : 'poll';
-    if (this.disposed || this.options.inFlight().length === 0) {
+    if (this.disposed || this.options.inFlight().size === 0) {
       this.clearTimer();
       return;
     }

@@ -125,9 +125,17 @@ function failedProxy(error: unknown, proxies: readonly ConfiguredProxy[]): Confi
   return undefined;
 }
 
+/**
+ * Connections per origin. Beyond them requests wait for a free one, so a burst of enqueues reuses a
+ * few keep-alive connections instead of opening (on HTTPS: handshaking) one per request. The event
+ * stream holds one of them for as long as it is open.
+ */
+const CONNECTIONS_PER_ORIGIN = 16;
+
 function buildDispatcher(options: TransportOptions, timeouts: TransportTimeouts): Dispatcher {
   const env = options.env ?? process.env;
   const agentOptions = {
+    connections: CONNECTIONS_PER_ORIGIN,
     connect: { timeout: timeouts.connectMs },
     headersTimeout: timeouts.headersMs,
     bodyTimeout: timeouts.bodyIdleMs,

@@ -104,8 +104,8 @@ export const BUDGETS: readonly Budget[] = [
   },
   {
     id: 'scale-cpu',
-    text: '1,000 generations in flight: < 1 ms CPU per generation (submit to saved)',
-    figure: 'scale.cpuPerGeneration',
+    text: '1,000 generations in flight: < 1 ms CPU per generation to track (enqueue, stream notice, states, journal, terminal event)',
+    figure: 'scale.cpuTracking',
     value: (figure) => figure.ours.median,
     limit: 1,
     kind: 'under',

@@ -1,18 +1,18 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { startEmulator, type Emulator } from '../emulator/server';
-import { clientFor, TEST_KEY, waitFor } from '../unit/support/oxen';
+import { clientFor, waitFor } from '../unit/support/oxen';
 import { runDocumentedPoll, DOCUMENTED_POLL_INTERVAL_MS } from './baselines/documentedPoll';
 import { startBenchService } from './support/benchService';
 import { CompletionClock } from './support/completionClock';
 import type { Measurement, MeasurementReport } from './support/results';
-import { oursInTurn, ssePerGenerationInTurn } from './support/inTurn';
-import { latencies, settleNow, WARM_UP } from './support/settle';
+import { oursInTurn, ssePerGenerationInTurn, startSeparateEmulator, type SeparateEmulator } from './support/inTurn';
+import { latencies, WARM_UP } from './support/settle';
 import { sleep } from './support/sleep';
 import { summarize } from './support/stats';
 
-const SSE_SAMPLES = 60;
+/** Enough that p99 is not simply the slowest sample: with 200, it is the second slowest. */
+const SSE_SAMPLES = 200;
 const SSE_PER_GENERATION_SAMPLES = 20;
 /**
  * Poll-bound figures take seconds per sample, so a few samples run concurrently: their
@@ -29,10 +29,10 @@ const STAGGER_MS = DOCUMENTED_POLL_INTERVAL_MS / POLL_BOUND_SAMPLES;
  */
 export const completionNotice: Measurement = {
   id: 'notice',
+  latency: true,
   title: 'Completion notice (success → client knows)',
   async run(): Promise<MeasurementReport> {
-    const emulator = await startEmulator({ apiKey: TEST_KEY });
-    emulator.hold(true);
+    const emulator = await startSeparateEmulator();
     try {
       const overSse = await oursInTurn(emulator, SSE_SAMPLES, 15_000);
       const ssePerGeneration = await ssePerGenerationInTurn(emulator, SSE_PER_GENERATION_SAMPLES, 15_000);
@@ -67,14 +67,14 @@ export const completionNotice: Measurement = {
           },
         ],
         notes: [
-          `In-process emulator, generations held and settled one at a time, each after the previous image was saved: ${SSE_SAMPLES} samples ours, ${SSE_PER_GENERATION_SAMPLES} (B) (settled once its own stream was open), after ${WARM_UP} warm-up generations each.`,
+          `Emulator in its own process, generations held and settled one at a time, each after the previous image was saved; the clock starts when the emulator wrote the SSE event (machine-wide monotonic clock): ${SSE_SAMPLES} samples ours, ${SSE_PER_GENERATION_SAMPLES} (B) (settled once its own stream was open), after ${WARM_UP} warm-up generations each.`,
           `Poll-bound: ${POLL_BOUND_SAMPLES} generations per approach, settled ${STAGGER_MS} ms apart across one poll period.`,
           `Our status reads while /api/events failed: ${withoutStream.statusReads}.`,
         ],
         details: { overSse, ssePerGeneration, withoutStream, poll },
       };
     } finally {
-      await emulator.close();
+      await emulator.stop();
     }
   },
 };
@@ -85,8 +85,8 @@ interface NoticeSamples {
 }
 
 /** Ours with the stream refused, and (A) the documented 5 s loop, side by side in one window. */
-async function pollBound(emulator: Emulator): Promise<{ withoutStream: NoticeSamples & { statusReads: number }; poll: NoticeSamples }> {
-  emulator.faults.set({ httpErrors: [{ path: '/api/events', status: 503, times: 1_000_000 }] });
+async function pollBound(emulator: SeparateEmulator): Promise<{ withoutStream: NoticeSamples & { statusReads: number }; poll: NoticeSamples }> {
+  await emulator.admin.faults({ httpErrors: [{ path: '/api/events', status: 503, times: 1_000_000 }] });
   const ours = await startBenchService(emulator.apiUrl, { recordKnown: true });
   const folder = await fs.mkdtemp(path.join(os.tmpdir(), 'oxen-bench-a-'));
   const client = clientFor(emulator.apiUrl);
@@ -99,6 +99,7 @@ async function pollBound(emulator: Emulator): Promise<{ withoutStream: NoticeSam
     );
     // Our submit waits (openWaitMs, 3 s) for a stream that never opens, then enqueues anyway.
     const oursIds = await Promise.all(indexes.map((index) => ours.submitOne(30_000 + index)));
+    for (const id of oursIds) ours.watchKnown(id);
     await waitFor(() => pollIds.filter(Boolean).length === POLL_BOUND_SAMPLES, 10_000, 'poll baseline enqueued');
 
     const oursSettled = new Map<string, number>();
@@ -106,8 +107,8 @@ async function pollBound(emulator: Emulator): Promise<{ withoutStream: NoticeSam
     const start = performance.now();
     for (const index of indexes) {
       await sleep(Math.max(0, start + index * STAGGER_MS - performance.now()));
-      oursSettled.set(oursIds[index], settleNow(emulator, oursIds[index]));
-      pollSettled.set(pollIds[index], settleNow(emulator, pollIds[index]));
+      oursSettled.set(oursIds[index], await emulator.admin.settleAt(oursIds[index]));
+      pollSettled.set(pollIds[index], await emulator.admin.settleAt(pollIds[index]));
     }
     await Promise.all(pollRuns);
     await waitFor(() => ours.clock.savedCount() === POLL_BOUND_SAMPLES, 60_000, 'ours saved without a stream');
@@ -120,7 +121,7 @@ async function pollBound(emulator: Emulator): Promise<{ withoutStream: NoticeSam
       poll: { notice: latencies(pollSettled, (id) => pollClock.knownAt(id)), toFile: latencies(pollSettled, (id) => pollClock.savedAt(id)) },
     };
   } finally {
-    emulator.faults.reset();
+    await emulator.admin.faults({ httpErrors: [] });
     await ours.close();
     await client.transport.close();
     await fs.rm(folder, { recursive: true, force: true });

@@ -1,6 +1,4 @@
-import { startEmulator } from '../emulator/server';
-import { TEST_KEY } from '../unit/support/oxen';
-import { oursInTurn, ssePerGenerationInTurn } from './support/inTurn';
+import { oursInTurn, ssePerGenerationInTurn, startSeparateEmulator } from './support/inTurn';
 import type { Figure, Measurement, MeasurementReport } from './support/results';
 import { summarize } from './support/stats';
 
@@ -18,15 +16,15 @@ const SIZES = [
  */
 export const completionToFile: Measurement = {
   id: 'toFile',
+  latency: true,
   title: 'Completion to file (success → image in place, saved event)',
   async run(): Promise<MeasurementReport> {
-    const emulator = await startEmulator({ apiKey: TEST_KEY });
-    emulator.hold(true);
+    const emulator = await startSeparateEmulator();
     const figures: Figure[] = [];
     const details: Record<string, unknown> = {};
     try {
       for (const size of SIZES) {
-        emulator.faults.set({ imagePadBytes: size.bytes });
+        await emulator.admin.faults({ imagePadBytes: size.bytes });
         const ours = (await oursInTurn(emulator, size.samples, 60_000)).saved;
         const ssePerGeneration = (await ssePerGenerationInTurn(emulator, size.samples, 60_000)).saved;
         figures.push({
@@ -39,14 +37,14 @@ export const completionToFile: Measurement = {
         details[size.key] = { ours, ssePerGeneration };
       }
     } finally {
-      await emulator.close();
+      await emulator.stop();
     }
     return {
       id: this.id,
       title: this.title,
       figures,
       notes: [
-        'In-process emulator (its body streaming shares the event loop: conservative), images padded with the imagePadBytes fault; one generation at a time, after warm-up.',
+        'Emulator in its own process (as a server would be), images padded with the imagePadBytes fault; one generation at a time, after warm-up; the clock starts when the emulator wrote the SSE event.',
         'The 9 KB row comes from the completion-notice run. (A) is poll-bound (see the notice figures) and is not repeated here.',
       ],
       details,

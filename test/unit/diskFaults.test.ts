@@ -13,7 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { PNG_TEXT_KEYWORD, readPngText } from '../../src/assets/pngText';
 import type { TerminalEvent } from '../../src/generation/generationEvents';
-import type { JournalSnapshot } from '../../src/generation/journal';
+import type { SubmissionRecord } from '../../src/generation/journal';
 import type { GenerationService, GenerationServiceOptions } from '../../src/generation/service';
 import type { Emulator } from '../emulator/server';
 import { FaultyFileSystem, type FaultCode, type FaultPoint } from './support/faultyFileSystem';
@@ -76,8 +76,8 @@ async function tempFilesIn(folder: string): Promise<string[]> {
 }
 
 function journalHolds(store: MemoryJournalStore, generationId: string): boolean {
-  const snapshot = store.read() as JournalSnapshot | undefined;
-  return snapshot?.submissions.some((submission) => submission.generations.some((entry) => entry.id === generationId)) ?? false;
+  const submissions = store.read() as SubmissionRecord[];
+  return submissions.some((submission) => submission.generations.some((entry) => entry.id === generationId));
 }
 
 function enqueueCount(emulator: Emulator): number {
@@ -207,7 +207,7 @@ describe('faults on our side: a shutdown at the edges of a save (REL-06)', funct
     await waitFor(() => emulator().generations().length === 1, 5000, 'the generation created at Oxen');
     await first.service.dispose();
     const atShutdown = JSON.stringify(store.read());
-    const journaled = (store.read() as JournalSnapshot).submissions;
+    const journaled = store.read() as SubmissionRecord[];
     assert.deepEqual(
       journaled.map((submission) => [submission.state, submission.generations.length]),
       [['submitting', 0]],

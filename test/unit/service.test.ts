@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { PNG_TEXT_KEYWORD, readPngText } from '../../src/assets/pngText';
 import type { TerminalEvent } from '../../src/generation/generationEvents';
-import type { JournalSnapshot, JournalStore } from '../../src/generation/journal';
+import type { JournalStore, SubmissionRecord } from '../../src/generation/journal';
 import { MemoryJournalStore } from './support/memoryJournalStore';
 import type { GenerationService, GenerationServiceOptions } from '../../src/generation/service';
 import type { Emulator } from '../emulator/server';
@@ -143,13 +143,13 @@ describe('generation service (against the emulator)', () => {
   });
 
   it('journals a submission before the enqueue is sent and its ids after (REL-06)', async () => {
-    const writes: Array<{ at: number; snapshot: JournalSnapshot }> = [];
+    const writes: Array<{ at: number; stored: SubmissionRecord[] }> = [];
     const store = new MemoryJournalStore();
     const recording: JournalStore = {
       read: () => store.read(),
-      write: async (snapshot) => {
-        writes.push({ at: Date.now(), snapshot });
-        await store.write(snapshot);
+      write: async (batch) => {
+        writes.push({ at: Date.now(), stored: structuredClone([...batch.put]) });
+        await store.write(batch);
       },
     };
     const { service, events, folder } = await harness(emulator(), {}, recording);
@@ -157,9 +157,9 @@ describe('generation service (against the emulator)', () => {
     const { generationIds } = await service.submit(request(folder));
     const post = emulator().requests.find((r) => r.method === 'POST' && r.path === '/api/ai/queue');
     assert.ok(post);
-    const before = writes.find((write) => write.snapshot.submissions[0]?.state === 'submitting');
+    const before = writes.find((write) => write.stored[0]?.state === 'submitting');
     assert.ok(before && before.at <= post.at, 'journaled before the POST');
-    const after = writes.find((write) => write.snapshot.submissions[0]?.generations[0]?.id === generationIds[0]);
+    const after = writes.find((write) => write.stored[0]?.generations[0]?.id === generationIds[0]);
     assert.ok(after && after.at >= post.at, 'ids journaled after');
     emulator().settle(generationIds[0], { status: 'succeeded' });
     await waitFor(() => events.length === 1);

@@ -1,21 +1,23 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { isInFlight } from '../../../src/generation/journal';
 import { GenerationService, type GenerationServiceOptions } from '../../../src/generation/service';
 import type { OxenClient } from '../../../src/oxen/client';
+import { MemoryJournalStore } from '../../unit/support/memoryJournalStore';
 import { clientFor, TEST_KEY } from '../../unit/support/oxen';
 import { BENCH_MODEL, benchParams } from './benchRequest';
 import { CompletionClock } from './completionClock';
-import { ReferenceJournalStore } from './referenceJournalStore';
 
 export interface BenchServiceOptions {
   key?: string;
   /** Tracker timings; the shipped defaults when omitted. */
   tracker?: GenerationServiceOptions['tracker'];
   /**
-   * Record the moment each generation leaves queued/processing, i.e. when the service acted on
-   * the tracker's signal and started the download ("the tracker knew"). Costs one views() scan
-   * per change, so the scale benchmark, which measures CPU, leaves it off.
+   * Record the moment each generation given to `watchKnown` leaves queued/processing, i.e. when
+   * the service acted on the tracker's signal and started the download ("the tracker knew"). One
+   * state lookup per watched generation per change; the scale benchmark, which measures CPU,
+   * leaves it off.
    */
   recordKnown?: boolean;
 }
@@ -28,23 +30,28 @@ export interface BenchService {
   folder: string;
   /** Submits one image (distinct prompt, seed and file name per index); resolves with its id. */
   submitOne(index: number): Promise<string>;
+  /** With `recordKnown`: from now on, the clock marks this generation known when the service acts on its completion. */
+  watchKnown(generationId: string): void;
   close(): Promise<void>;
 }
 
-const IN_FLIGHT = new Set(['queued', 'processing']);
 
 export async function startBenchService(apiUrl: string, options: BenchServiceOptions = {}): Promise<BenchService> {
   const folder = await fs.mkdtemp(path.join(os.tmpdir(), 'oxen-bench-'));
   const client = clientFor(apiUrl, { key: options.key ?? TEST_KEY });
   const clock = new CompletionClock();
+  const watched = new Set<string>();
   const service: GenerationService = new GenerationService({
     client,
-    store: new ReferenceJournalStore(),
+    store: new MemoryJournalStore(),
     tracker: options.tracker,
     onChange: options.recordKnown
       ? () => {
-          for (const view of service.views()) {
-            if (view.generationId && !IN_FLIGHT.has(view.state)) clock.markKnown(view.generationId);
+          for (const id of watched) {
+            const state = service.generationState(id);
+            if (state !== undefined && isInFlight(state)) continue;
+            clock.markKnown(id);
+            watched.delete(id);
           }
         }
       : undefined,
@@ -63,6 +70,9 @@ export async function startBenchService(apiUrl: string, options: BenchServiceOpt
       const destination = { folder, baseName: `bench-${index}` };
       const { generationIds } = await service.submit({ model: BENCH_MODEL, params: benchParams(index), count: 1, destination });
       return generationIds[0];
+    },
+    watchKnown(generationId) {
+      watched.add(generationId);
     },
     async close() {
       await service.dispose();

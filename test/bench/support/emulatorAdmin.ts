@@ -2,6 +2,13 @@ import { request } from 'undici';
 import type { FaultConfig } from '../../emulator/faults';
 import type { GenerationRow, RecordedRequest } from '../../emulator/server';
 
+/** performance.now() counts from process start on the same monotonic clock as process.hrtime. */
+const PERFORMANCE_ZERO_NS = process.hrtime.bigint() - BigInt(Math.round(performance.now() * 1e6));
+
+function monotonicToPerformanceNow(ns: bigint): number {
+  return Number(ns - PERFORMANCE_ZERO_NS) / 1e6;
+}
+
 /**
  * Drives an emulator running in another process through its admin endpoints
  * (test/emulator/README.md): used where the client under test must be measured alone.
@@ -13,8 +20,17 @@ export class EmulatorAdmin {
     return this.post('/__emulator/hold', { on });
   }
 
-  settle(id: string): Promise<unknown> {
-    return this.post('/__emulator/settle', { id, status: 'succeeded' });
+  settle(id: string, status: 'succeeded' | 'failed' = 'succeeded'): Promise<unknown> {
+    return this.post('/__emulator/settle', { id, status });
+  }
+
+  /**
+   * Settles a generation succeeded and returns when the emulator wrote its SSE event, as a
+   * performance.now() of THIS process: both read the machine-wide monotonic clock.
+   */
+  async settleAt(id: string): Promise<number> {
+    const { settledAtNs } = (await this.settle(id)) as { settledAtNs: string };
+    return monotonicToPerformanceNow(BigInt(settledAtNs));
   }
 
   faults(patch: Partial<FaultConfig>): Promise<unknown> {

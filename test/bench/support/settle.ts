@@ -3,17 +3,6 @@ import type { Emulator } from '../../emulator/server';
 /** Generations settled first and left out of latency figures: the first pass through a code path compiles it. */
 export const WARM_UP = 5;
 
-/**
- * Marks a held generation succeeded and returns the time just AFTER the emulator's settle()
- * returned. settle() first renders the picture (3-25 ms of emulator CPU), then sets the status
- * and writes the SSE event, all synchronously: nothing can observe the success before it returns,
- * and starting the clock here keeps the emulator's own rendering out of our figures.
- */
-export function settleNow(emulator: Emulator, id: string): number {
-  emulator.settle(id, { status: 'succeeded' });
-  return performance.now();
-}
-
 /** Settles a generation unless it already ended (a late timer after the approach gave up). */
 export function settleIfHeld(emulator: Emulator, id: string): void {
   const status = emulator.generation(id)?.status;

@@ -29,7 +29,6 @@ const STAGGER_MS = DOCUMENTED_POLL_INTERVAL_MS / POLL_BOUND_SAMPLES;
  */
 export const completionNotice: Measurement = {
   id: 'notice',
-  latency: true,
   title: 'Completion notice (success → client knows)',
   async run(): Promise<MeasurementReport> {
     const emulator = await startSeparateEmulator();

@@ -16,7 +16,6 @@ const SIZES = [
  */
 export const completionToFile: Measurement = {
   id: 'toFile',
-  latency: true,
   title: 'Completion to file (success → image in place, saved event)',
   async run(): Promise<MeasurementReport> {
     const emulator = await startSeparateEmulator();

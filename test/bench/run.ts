@@ -17,7 +17,6 @@ import { formatReport, formatValue } from './report';
 import { requestsPerGeneration } from './requestsPerGeneration';
 import { scale } from './scale';
 import { describeMachine } from './support/machine';
-import { atLatencyPriority } from './support/priority';
 import type { Measurement, MeasurementReport } from './support/results';
 
 const MEASUREMENTS: readonly Measurement[] = [
@@ -55,12 +54,7 @@ async function main(): Promise<void> {
     const measurementStart = performance.now();
     console.log(`▶ ${measurement.title}`);
     try {
-      if (measurement.latency) {
-        const { result, note } = await atLatencyPriority(() => measurement.run());
-        reports.push({ ...result, notes: [...result.notes, note] });
-      } else {
-        reports.push(await measurement.run());
-      }
+      reports.push(await measurement.run());
     } catch (error) {
       failures.set(measurement.id, (error as Error).stack ?? String(error));
       console.error(`  failed: ${(error as Error).message}`);

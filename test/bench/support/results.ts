@@ -32,7 +32,5 @@ export interface MeasurementReport {
 export interface Measurement {
   id: string;
   title: string;
-  /** Times wall-clock latency: runs at raised scheduling priority where permitted (priority.ts). */
-  latency?: boolean;
   run(): Promise<MeasurementReport>;
 }

@@ -12,6 +12,7 @@ import { checkBudgets } from './budgets';
 import { completionNotice } from './completionNotice';
 import { completionToFile } from './completionToFile';
 import { downloadMemory } from './downloadMemory';
+import { galleryQuery } from './galleryQuery';
 import { missedCompletions } from './missedCompletions';
 import { formatReport, formatValue } from './report';
 import { requestsPerGeneration } from './requestsPerGeneration';
@@ -27,6 +28,7 @@ const MEASUREMENTS: readonly Measurement[] = [
   missedCompletions,
   scale,
   downloadMemory,
+  galleryQuery,
 ];
 
 function parseArguments(argv: readonly string[]): { check: boolean; only: Set<string> | undefined } {

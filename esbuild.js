@@ -1,4 +1,5 @@
-// Builds the extension host bundles (a small entry for activation, the lazily required core) and
+// Builds the extension host bundles (a small entry for activation, the lazily required core and
+// document features) and
 // the sidebar webview bundle.
 const esbuild = require('esbuild');
 
@@ -22,7 +23,7 @@ const problemMatcherPlugin = {
 
 async function main() {
   const ctx = await esbuild.context({
-    entryPoints: { extension: 'src/extension.ts', core: 'src/core.ts' },
+    entryPoints: { extension: 'src/extension.ts', core: 'src/core.ts', documentFeatures: 'src/documentFeatures.ts' },
     bundle: true,
     format: 'cjs',
     platform: 'node',

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Core, CoreApi } from './core';
+import type * as DocumentFeatures from './documentFeatures';
 import { ApiKeyStore } from './host/apiKeyStore';
 import { CoreLoader } from './host/coreLoader';
 import { HistoryStore } from './host/historyStore';
@@ -11,13 +12,10 @@ import { clearApiKeyCommand } from './ui/commands/clearApiKey';
 import { setApiKeyCommand } from './ui/commands/setApiKey';
 import { showLogCommand } from './ui/commands/showLog';
 import { showCoreLoadFailure } from './ui/coreLoadFailure';
-import { PromptLinkCodeLensProvider } from './ui/documents/promptLinkCodeLens';
-import { GENERATION_INFO_SCHEME, GenerationInfoProvider, showGenerationInfoCommand } from './ui/recall/generationInfo';
-import { RecallCodeLensProvider } from './ui/recall/recallCodeLens';
-import { RecallHoverProvider } from './ui/recall/recallHover';
-import { loadIntoSidebarCommand, showInGalleryCommand } from './ui/recall/sidebarRecall';
 import { registerGalleryDocumentProviders, type GalleryDocumentProviders } from './ui/documents';
 import { CopiedLinks } from './ui/documents/copiedLinks';
+import { LazyCodeLensProvider, LazyContentProvider, lazyHoverProvider } from './ui/lazyProviders';
+import { GENERATION_INFO_SCHEME } from './ui/recall/generationInfoScheme';
 import { registerStudioSidebar } from './ui/sidebar';
 import { StudioInbox } from './ui/sidebar/inbox';
 
@@ -58,6 +56,11 @@ function requireCoreChunk(): typeof import('./core') {
   return require(path.join(__dirname, 'core.js'));
 }
 
+function requireDocumentFeatures(): typeof DocumentFeatures {
+  // Required on first hover, CodeLens or recall command: its code stays out of dist/extension.js.
+  return require(path.join(__dirname, 'documentFeatures.js'));
+}
+
 function mementoContents(memento: vscode.Memento): Record<string, unknown> {
   return Object.fromEntries(memento.keys().map((key) => [key, memento.get(key)]));
 }
@@ -73,8 +76,9 @@ export function activate(context: vscode.ExtensionContext): OxenImageStudioApi {
   const studioInbox = new StudioInbox();
   const recall = { history, inbox: studioInbox };
   const markdownFiles: vscode.DocumentSelector = { language: 'markdown' };
-  const recallLenses = new RecallCodeLensProvider(history);
-  const generationInfo = new GenerationInfoProvider(history);
+  const recallLenses = new LazyCodeLensProvider(() => new (requireDocumentFeatures().RecallCodeLensProvider)(history));
+  const promptLinkLenses = new LazyCodeLensProvider(() => new (requireDocumentFeatures().PromptLinkCodeLensProvider)());
+  const generationInfo = new LazyContentProvider(() => new (requireDocumentFeatures().GenerationInfoProvider)(history));
   const copiedLinks = new CopiedLinks();
   const documents = registerGalleryDocumentProviders({ implementation: () => requireCoreChunk(), history, log, copiedLinks });
   const loader: CoreLoader<Core> = new CoreLoader(() =>
@@ -129,7 +133,7 @@ export function activate(context: vscode.ExtensionContext): OxenImageStudioApi {
     }),
     studioInbox,
     // Hover and CodeLens read the image file and the history only: no core, no network.
-    vscode.languages.registerHoverProvider(markdownFiles, new RecallHoverProvider(history)),
+    vscode.languages.registerHoverProvider(markdownFiles, lazyHoverProvider(() => new (requireDocumentFeatures().RecallHoverProvider)(history))),
     recallLenses,
     vscode.languages.registerCodeLensProvider(markdownFiles, recallLenses),
     generationInfo,
@@ -139,17 +143,18 @@ export function activate(context: vscode.ExtensionContext): OxenImageStudioApi {
     vscode.commands.registerCommand(COMMANDS.generateImageHere, coreCommand((core) => core.generateImageHere)),
     vscode.commands.registerCommand(COMMANDS.generateAllImages, coreCommand((core) => core.generateAllImages)),
     vscode.commands.registerCommand(COMMANDS.generatePromptLink, coreCommand((core) => core.generatePromptLink)),
-    vscode.languages.registerCodeLensProvider({ language: 'markdown' }, new PromptLinkCodeLensProvider()),
+    promptLinkLenses,
+    vscode.languages.registerCodeLensProvider(markdownFiles, promptLinkLenses),
     vscode.commands.registerCommand(COMMANDS.cancelGeneration, coreCommand((core) => core.cancelGeneration)),
     vscode.commands.registerCommand(COMMANDS.setApiKey, setApiKeyCommand(apiKey)),
     vscode.commands.registerCommand(COMMANDS.clearApiKey, clearApiKeyCommand(apiKey)),
     vscode.commands.registerCommand(COMMANDS.showLog, showLogCommand(log)),
     vscode.commands.registerCommand(COMMANDS.regenerateInPlace, coreCommand((core) => core.regenerateInPlace)),
     vscode.commands.registerCommand(COMMANDS.vary, coreCommand((core) => core.vary)),
-    vscode.commands.registerCommand(COMMANDS.loadIntoSidebar, loadIntoSidebarCommand(COMMANDS.loadIntoSidebar, recall)),
-    vscode.commands.registerCommand(COMMANDS.showInGallery, showInGalleryCommand(COMMANDS.showInGallery, recall)),
-    vscode.commands.registerCommand(COMMANDS.showGenerationInfo, showGenerationInfoCommand(COMMANDS.showGenerationInfo)),
-    vscode.commands.registerCommand(COMMANDS.regenerateLikeThis, loadIntoSidebarCommand(COMMANDS.regenerateLikeThis, recall)),
+    vscode.commands.registerCommand(COMMANDS.loadIntoSidebar, (argument) => requireDocumentFeatures().loadIntoSidebarCommand(COMMANDS.loadIntoSidebar, recall)(argument)),
+    vscode.commands.registerCommand(COMMANDS.showInGallery, (argument) => requireDocumentFeatures().showInGalleryCommand(COMMANDS.showInGallery, recall)(argument)),
+    vscode.commands.registerCommand(COMMANDS.showGenerationInfo, (argument) => requireDocumentFeatures().showGenerationInfoCommand(COMMANDS.showGenerationInfo)(argument)),
+    vscode.commands.registerCommand(COMMANDS.regenerateLikeThis, (argument) => requireDocumentFeatures().loadIntoSidebarCommand(COMMANDS.regenerateLikeThis, recall)(argument)),
     apiKey.onDidChange(() => loader.ifLoaded((core) => core.credentialsChanged())),
     vscode.workspace.onDidGrantWorkspaceTrust(resumeIfPending),
   );

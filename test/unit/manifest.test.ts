@@ -124,23 +124,21 @@ describe('manifest', () => {
     }
   });
 
-  it('PERF-02: the main entry loads no core module (zod, undici, the Oxen client, the generation service)', () => {
+  it('PERF-02: the main entry loads no core module (zod, undici, the Oxen client, the generation service) and no document feature', () => {
     assert.equal(manifest.main, './dist/extension.js');
     const graph = [...runtimeImportGraph(path.join(ROOT, 'src', 'extension.ts'))];
-    // Pure, dependency-free readers the recall hover needs without the core (issue 5): checked to stay so below.
-    const hoverReaders = ['pngText.ts', 'imageLinkAt.ts', 'generationRecord.ts'].map((name) => path.join(ROOT, 'src', 'assets', name));
     const heavy = graph.filter(
       (module) =>
         ['zod', 'undici'].includes(module) ||
-        (/[\\/]src[\\/](oxen|generation|assets)[\\/]/.test(module) && !hoverReaders.includes(module)) ||
-        module.endsWith(`${path.sep}core.ts`),
+        /[\\/]src[\\/](oxen|generation|assets)[\\/]/.test(module) ||
+        /[\\/]src[\\/]ui[\\/]recall[\\/](?!generationInfoScheme)/.test(module) ||
+        module.endsWith(`${path.sep}core.ts`) ||
+        module.endsWith(`${path.sep}documentFeatures.ts`),
     );
-    for (const reader of hoverReaders) {
-      const imports = [...runtimeImportGraph(reader)];
-      assert.deepEqual(imports.filter((module) => !module.startsWith('node:')), [], `${path.basename(reader)} imports nothing but Node built-ins`);
-    }
-    assert.deepEqual(heavy, [], 'extension.ts must reach these only through the lazily required core chunk');
-    assert.match(fs.readFileSync(path.join(ROOT, 'src', 'extension.ts'), 'utf8'), /require\(path\.join\(__dirname, 'core\.js'\)\)/);
+    assert.deepEqual(heavy, [], 'extension.ts must reach these only through the lazily required chunks');
+    const source = fs.readFileSync(path.join(ROOT, 'src', 'extension.ts'), 'utf8');
+    assert.match(source, /require\(path\.join\(__dirname, 'core\.js'\)\)/);
+    assert.match(source, /require\(path\.join\(__dirname, 'documentFeatures\.js'\)\)/);
   });
 
   it('every contributed command is registered in code, and every registered command is contributed', () => {

@@ -2,13 +2,13 @@ import * as vscode from 'vscode';
 import { describeParams, type GenerationRecord } from '../../assets/generationRecord';
 import { parseRecallArgument } from './recallArgument';
 import { imageName, lookupRecord, notMadeByUs, type HistoryReader } from './recordLookup';
+import { GENERATION_INFO_SCHEME } from './generationInfoScheme';
 
 /**
  * "Show Generation Info" (Explorer): a read-only markdown document, served by a content
  * provider, listing what an image was made from, or saying plainly that we did not make it.
  */
 
-export const GENERATION_INFO_SCHEME = 'oxen-image-studio-info';
 
 /** Keeps a value on one table row and out of the table's syntax. */
 function cell(value: string): string {

@@ -55,6 +55,17 @@ export class Uri {
   }
 }
 
+/** The drop and paste providers name their edit kind when they are registered. */
+export class DocumentDropOrPasteEditKind {
+  static readonly Empty = new DocumentDropOrPasteEditKind('');
+
+  private constructor(readonly value: string) {}
+
+  append(...parts: string[]): DocumentDropOrPasteEditKind {
+    return new DocumentDropOrPasteEditKind([this.value, ...parts].filter(Boolean).join('.'));
+  }
+}
+
 const noEvent = () => new Disposable(() => undefined);
 
 /** An API namespace whose unknown `register…` / `onDid…` / `onWill…` members return disposables. */

@@ -125,17 +125,11 @@ function failedProxy(error: unknown, proxies: readonly ConfiguredProxy[]): Confi
   return undefined;
 }
 
-/**
- * Connections per origin. Beyond them requests wait for a free one, so a burst of enqueues reuses a
- * few keep-alive connections instead of opening (on HTTPS: handshaking) one per request. The event
- * stream holds one of them for as long as it is open.
- */
-const CONNECTIONS_PER_ORIGIN = 16;
-
 function buildDispatcher(options: TransportOptions, timeouts: TransportTimeouts): Dispatcher {
   const env = options.env ?? process.env;
+  // No cap on connections per origin: with one, a connection that some failure path never
+  // releases (a stalled stream, an abandoned answer) would end up stalling every later request.
   const agentOptions = {
-    connections: CONNECTIONS_PER_ORIGIN,
     connect: { timeout: timeouts.connectMs },
     headersTimeout: timeouts.headersMs,
     bodyTimeout: timeouts.bodyIdleMs,

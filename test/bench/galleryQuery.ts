@@ -1,6 +1,6 @@
-import type { HistoryEntry } from '../../src/host/historyStore';
 import { queryGallery } from '../../src/ui/sidebar/gallery';
 import type { GalleryQuery } from '../../src/ui/sidebar/protocol';
+import { galleryHistory } from '../unit/support/galleryHistory';
 import type { Measurement } from './support/results';
 import { summarize } from './support/stats';
 
@@ -8,19 +8,6 @@ import { summarize } from './support/stats';
 const ENTRIES = 1000;
 const SAMPLES = 400;
 const WARM_UP = 50;
-
-function history(): HistoryEntry[] {
-  return Array.from({ length: ENTRIES }, (_, i) => ({
-    generationId: `gen-${i}`,
-    model: i % 4 === 0 ? 'flux-2-pro' : 'krea-v2-large-text-to-image',
-    prompt: i % 10 === 0 ? `lighthouse number ${i}` : `a cat on a windowsill, take ${i}`,
-    params: { seed: 1000 + i, aspect_ratio: '16:9' },
-    file: `${i % 3 === 0 ? 'assets/generated' : 'docs/img'}/image-${i}.png`,
-    workspaceFolder: 'site',
-    created: new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString(),
-    document: i % 2 === 0 ? 'docs/guide.md' : undefined,
-  }));
-}
 
 /** The queries a user makes: pages, a filter typed, grouped by document or folder. */
 function queryFor(sample: number): GalleryQuery {
@@ -36,7 +23,7 @@ export const galleryQuery: Measurement = {
   id: 'galleryQuery',
   title: 'Gallery query over a full history (1,000 entries)',
   async run() {
-    const entries = history();
+    const entries = galleryHistory(ENTRIES);
     const decorate = () => ({ thumbnail: 'thumb', missing: false });
     const samples: number[] = [];
     for (let sample = 0; sample < WARM_UP + SAMPLES; sample++) {

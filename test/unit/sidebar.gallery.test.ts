@@ -3,35 +3,19 @@ import { promises as fs, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { renderArtwork } from '../emulator/artwork';
-import type { HistoryEntry } from '../../src/host/historyStore';
 import { queryGallery } from '../../src/ui/sidebar/gallery';
 import type { GalleryItem, GalleryPage, GalleryQuery } from '../../src/ui/sidebar/protocol';
 import { decodePng, pngThumbnail, ThumbnailCache, THUMBNAIL_SIZE } from '../../src/ui/sidebar/thumbnails';
 import { UI_STRINGS } from '../../src/ui/sidebar/strings';
 import { PAGE_SIZE } from '../../media/webview/galleryView';
+import { galleryHistory } from './support/galleryHistory';
 import { baseSnapshot, flush, mountStudio } from './support/sidebarDom';
-
-const DOCS = ['docs/guide.md', 'README.md', undefined];
-
-function history(count: number): HistoryEntry[] {
-  // Stored newest first, as HistoryStore keeps them; shuffled a little to prove the sort.
-  return Array.from({ length: count }, (_, i) => ({
-    generationId: `gen-${i}`,
-    model: i % 4 === 0 ? 'flux-2-pro' : 'krea-v2-large-text-to-image',
-    prompt: i % 10 === 0 ? `lighthouse number ${i}` : `a cat, take ${i}`,
-    params: { seed: 1000 + i },
-    file: `${i % 3 === 0 ? 'assets/generated' : 'docs/img'}/image-${i}.png`,
-    workspaceFolder: 'site',
-    created: new Date(Date.UTC(2026, 0, 1) + (count - i) * 60_000 + (i % 7 === 0 ? 30_000 : 0)).toISOString(),
-    document: DOCS[i % 3],
-  }));
-}
 
 const plain = () => ({ thumbnail: 'thumb', missing: false });
 const q = (overrides: Partial<GalleryQuery> = {}): GalleryQuery => ({ filter: '', groupBy: 'none', offset: 0, limit: 60, ...overrides });
 
 describe('sidebar gallery with 1,000 entries (PERF-06)', () => {
-  const entries = history(1000);
+  const entries = galleryHistory(1000);
 
   it('pages through all of them newest first, each exactly once', () => {
     const seen: GalleryItem[] = [];

@@ -44,7 +44,7 @@ export const emulator = {
   requests: async () => (await admin('GET', 'requests')) as RecordedRequest[],
   state: async () => (await admin('GET', 'state')) as EmulatorState,
   /** Every generation Oxen holds (made and billed), as GET /api/ai/queue/{id} rows. */
-  generations: async () => ((await admin('GET', 'state')) as EmulatorState).generations,
+  generations: async () => (await emulator.state()).generations,
   /** Accept this key instead of the started one, until the next reset. */
   acceptKey: (key: string) => admin('POST', 'api-key', { key }),
 };

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import { findImageLinkTo, markdownImageLink } from '../assets/markdownLink';
-import { GENERATE_DESTINATION, inFlightDestination } from './documents/promptLinks';
+import { GENERATE_DESTINATION, inFlightDestination, markedPromptLinkDestination } from './documents/promptLinks';
 
 /**
  * The placeholder a document shows while its image is being made:
@@ -29,13 +29,6 @@ export function newRequestToken(): string {
 
 export function placeholderMarkdown(token: string, prompt: string): string {
   return markdownImageLink(vscode.l10n.t('Generating: {0}…', prompt), PENDING_PATH_PREFIX + token);
-}
-
-/** A marked prompt link's whole destination: the in-flight mark and the query the user wrote after it. */
-function markedPromptLinkDestination(text: string, token: string): string {
-  const mark = inFlightDestination(token);
-  const at = text.indexOf(mark);
-  return at < 0 ? mark : mark + (/^\?[^\s()]*/.exec(text.slice(at + mark.length))?.[0] ?? '');
 }
 
 /** The placeholder's range, whatever the user did to its alt text meanwhile. */

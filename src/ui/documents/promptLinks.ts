@@ -50,11 +50,15 @@ const COUNT_KEY = 'count';
 /** Said elsewhere: the prompt is the alt text, the number of images is `count`. */
 const RESERVED_KEYS = ['prompt', 'num_generations'];
 
+/** A link's query text: no spaces or parentheses (percent-encode them). */
+const QUERY_TEXT = String.raw`[^\s()]*`;
 /**
  * `![alt](oxen:generate?query)` on one line. Unescaped brackets in the alt text are not allowed
  * (CommonMark would nest them); the destination has no spaces or parentheses (percent-encode them).
  */
-const PROMPT_LINK = /!\[((?:\\[^\n]|[^\\[\]\n])*)\]\((oxen:(?:generate|generating\/([0-9a-f]{32})))(?:\?([^\s()]*))?\)/g;
+const PROMPT_LINK = new RegExp(String.raw`!\[((?:\\[^\n]|[^\\[\]\n])*)\]\((oxen:(?:generate|generating\/([0-9a-f]{32})))(?:\?(${QUERY_TEXT}))?\)`, 'g');
+/** The query right after a destination, `?` included. */
+const QUERY_AFTER = new RegExp(String.raw`^\?${QUERY_TEXT}`);
 /** CommonMark's backslash escapes: any ASCII punctuation. */
 const BACKSLASH_ESCAPE = /\\([!-/:-@[-`{-~])/g;
 const FENCE = /^ {0,3}(`{3,}|~{3,})/;
@@ -62,6 +66,13 @@ const POSITIVE_INTEGER = /^[1-9][0-9]{0,8}$/;
 
 export function inFlightDestination(token: string): string {
   return IN_FLIGHT_PREFIX + token;
+}
+
+/** A marked prompt link's whole destination in `text`: the in-flight mark and the query the user wrote after it. */
+export function markedPromptLinkDestination(text: string, token: string): string {
+  const mark = inFlightDestination(token);
+  const at = text.indexOf(mark);
+  return at < 0 ? mark : mark + (QUERY_AFTER.exec(text.slice(at + mark.length))?.[0] ?? '');
 }
 
 function unescapeAltText(altText: string): string {

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { GenerationView } from './generation/generationEvents';
+import type { LiveUpdates } from './generation/liveUpdates';
 import type { JournalStore } from './generation/journal';
 import { GenerationService } from './generation/service';
 import type { ApiKeyStore } from './host/apiKeyStore';
@@ -55,6 +56,8 @@ export interface CoreApi {
   hasPendingWork(): boolean;
   history(): HistoryEntry[];
   connection(): ConnectionSettings;
+  /** How results reach this window now (REL-14), and the status bar's tooltip for it. */
+  liveUpdates(): { updates: LiveUpdates; tooltip: string | undefined };
 }
 
 export interface Core {
@@ -111,6 +114,7 @@ export function createCore(host: CoreHost): Core {
     log: (message) => log.info(message),
     onUnauthorized: () => unauthorized.show(),
     onChange: () => viewsChanged.schedule(),
+    onLiveUpdates: (updates) => statusBar.setLiveUpdates(updates),
   });
   const { history } = host;
   const unsubscribe = service.onTerminal(new ResultHandler({ service, history, waiters, log }).handle);
@@ -174,6 +178,7 @@ export function createCore(host: CoreHost): Core {
       hasPendingWork: () => service.hasPendingWork(),
       history: () => history.list(),
       connection: () => ({ ...connection }),
+      liveUpdates: () => ({ updates: service.liveUpdates, tooltip: statusBar.tooltipText }),
     },
     async dispose() {
       configuration.dispose();

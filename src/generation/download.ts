@@ -9,6 +9,8 @@ export interface DownloadRequest {
   transport: OxenTransport;
   /** Tried in order; an expired or missing one (403/404/410) falls through to the next (REL-08). */
   urls: readonly string[];
+  /** The image itself (a sync answer's `b64_json`): saved the same way, with no request. */
+  inline?: Uint8Array;
   tempPath: string;
   /** Node's file system unless a test injects faults. */
   fileSystem?: SaverFileSystem;
@@ -36,6 +38,7 @@ const FILE_SYSTEM_CODES = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM
 export async function downloadImage(request: DownloadRequest): Promise<DownloadResult> {
   const deadline = AbortSignal.timeout(request.totalTimeoutMs);
   const signal = AbortSignal.any([request.signal, deadline]);
+  if (request.inline) return await saveBody(inlineResponse(request.inline), request, signal, deadline);
   let lastFailure: Error | undefined;
   for (const url of request.urls) {
     const response = await request.transport.download(url, signal).catch((error: unknown) => {
@@ -102,6 +105,18 @@ async function saveBody(
     await fileSystem.rm(request.tempPath, { force: true }).catch(() => undefined);
     throw translateAbort(error, request.signal, deadline);
   }
+}
+
+/** Bytes already in hand, shaped like a download so they take the same checks and the same path. */
+function inlineResponse(bytes: Uint8Array): StreamedResponse {
+  return {
+    status: 200,
+    headers: { 'content-length': String(bytes.length) },
+    body: (async function* () {
+      yield bytes;
+    })(),
+    discard: () => undefined,
+  };
 }
 
 /**

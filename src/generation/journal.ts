@@ -64,6 +64,14 @@ export interface SubmissionRecord {
   cancelRequested?: boolean;
   /** Re-sends of an unconfirmed enqueue, each made only after a lookup found nothing (REL-07). */
   resends?: number;
+  /**
+   * How the result is fetched (REL-15): absent for the queue with the event stream and status
+   * reads; 'polling' for the queue with status reads only; 'sync' for one blocking
+   * `POST /api/ai/images/generate`, which gives no id to recover the request by.
+   */
+  delivery?: 'polling' | 'sync';
+  /** When the enqueue request was last sent (ms): the stream was open before it, or not. */
+  sentAt?: number;
   failure?: FailureInfo;
   generations: GenerationEntry[];
 }
@@ -115,6 +123,8 @@ export class Journal {
   /** Submission id → the generation ids indexed for it, to unindex them on the next change. */
   private readonly indexed = new Map<string, readonly string[]>();
   private readonly inFlight = new Set<string>();
+  /** The in-flight generations of requests that asked for polling. */
+  private readonly polledInFlight = new Set<string>();
   /** Submissions changed since the last batch was taken. */
   private readonly changed = new Set<string>();
   private stored: Promise<void> = Promise.resolve();
@@ -149,6 +159,11 @@ export class Journal {
   /** The ids of the generations in flight (queued or processing); a live view, not a copy. */
   inFlightIds(): ReadonlySet<string> {
     return this.inFlight;
+  }
+
+  /** The in-flight generations whose request asked for polling; a live view, not a copy. */
+  polledInFlightIds(): ReadonlySet<string> {
+    return this.polledInFlight;
   }
 
   /** Records or replaces a submission; resolves once stored. */
@@ -196,7 +211,9 @@ export class Journal {
     this.indexed.set(submission.id, ids);
     for (const generation of submission.generations) {
       this.owners.set(generation.id, submission);
-      if (isInFlight(generation.state)) this.inFlight.add(generation.id);
+      if (!isInFlight(generation.state)) continue;
+      this.inFlight.add(generation.id);
+      if (submission.delivery === 'polling') this.polledInFlight.add(generation.id);
     }
   }
 
@@ -204,6 +221,7 @@ export class Journal {
     for (const id of this.indexed.get(submissionId) ?? []) {
       this.owners.delete(id);
       this.inFlight.delete(id);
+      this.polledInFlight.delete(id);
     }
     this.indexed.delete(submissionId);
   }

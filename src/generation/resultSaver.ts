@@ -41,8 +41,11 @@ function isExpiredUrl(error: unknown): boolean {
 export class ResultSaver {
   constructor(private readonly options: ResultSaverOptions) {}
 
-  /** Downloads (retrying transient failures), embeds the parameters, places the file; returns its path. */
-  async save(submission: SubmissionRecord, generation: GenerationEntry, signal: AbortSignal): Promise<string> {
+  /**
+   * Downloads (retrying transient failures), embeds the parameters, places the file; returns its
+   * path. `inline` is an image a sync answer carried as bytes: saved without a request.
+   */
+  async save(submission: SubmissionRecord, generation: GenerationEntry, signal: AbortSignal, inline?: Uint8Array): Promise<string> {
     const { folder, baseName } = submission.destination;
     const fileSystem = this.options.fileSystem ?? nodeFileSystem;
     const tempPath = tempPathFor(folder, generation.id);
@@ -50,10 +53,11 @@ export class ResultSaver {
     for (let attempt = 1; ; attempt++) {
       try {
         await fileSystem.mkdir(folder, { recursive: true });
-        if (!generation.urls?.length) await this.refreshResultUrl(generation);
+        if (!inline && !generation.urls?.length) await this.refreshResultUrl(generation);
         const result = await downloadImage({
           transport: this.options.client.transport,
           urls: generation.urls ?? [],
+          inline,
           tempPath,
           fileSystem,
           maxBytes: this.options.maxDownloadBytes ?? 100 * 1024 * 1024,

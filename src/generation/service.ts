@@ -28,6 +28,7 @@ import { ResultSaver } from './resultSaver';
 import type { SaverFileSystem } from './saverFileSystem';
 import { findSubmittedRows } from './submissionMatcher';
 import { cleanStaleTempFiles, tempPathFor } from './tempFiles';
+import type { LiveUpdates } from './liveUpdates';
 import { GenerationTracker, type GenerationSignal, type TrackerOptions } from './tracker';
 
 export interface SubmitRequest {
@@ -39,7 +40,15 @@ export interface SubmitRequest {
   /** Where each image goes; a function receives that image's own parameters (its seed). */
   destination: Destination | ((params: Record<string, unknown>) => Promise<Destination>);
   target?: unknown;
+  /** How the result is fetched (REL-15); 'auto' when omitted. */
+  delivery?: DeliveryMode;
 }
+
+/**
+ * The three ways Oxen documents to get a result: the queue with the event stream and status
+ * reads ('auto'), the queue with status reads only ('polling'), one blocking request ('sync').
+ */
+export type DeliveryMode = 'auto' | 'polling' | 'sync';
 
 export interface SubmitResult {
   batchId: string;
@@ -62,6 +71,8 @@ export interface GenerationServiceOptions {
   log?: (message: string) => void;
   onUnauthorized?: () => void;
   onChange?: () => void;
+  /** How results reach this window changed (stream, or polling and why). */
+  onLiveUpdates?: (updates: LiveUpdates) => void;
 }
 
 const MAX_COUNT = 4;
@@ -70,6 +81,27 @@ const RATE_LIMIT_ATTEMPTS = 4;
 const MAX_RESENDS = 3;
 const RATE_LIMIT_DEFAULT_WAIT_MS = 1000;
 const RATE_LIMIT_MAX_WAIT_MS = 30_000;
+
+/** REL-15: a blocking request has no id before its answer, so a reload cannot recover it. */
+const SYNC_INTERRUPTED: FailureInfo = {
+  kind: 'sync-interrupted',
+  message: 'The window closed before Oxen answered a synchronous request; with no id, it cannot be recovered.',
+  retryable: true,
+};
+
+const SYNC_LOST: FailureInfo = {
+  kind: 'sync-lost',
+  message: 'The window closed before a synchronous answer was saved; Oxen keeps no copy of it.',
+};
+
+function syncFailure(error: unknown): FailureInfo {
+  if (!isAmbiguous(error)) return failureFrom(error);
+  return {
+    kind: 'sync-unconfirmed',
+    message: (error as Error).message,
+    retryable: true,
+  };
+}
 
 function isAmbiguous(error: unknown): boolean {
   return (
@@ -106,6 +138,10 @@ export class GenerationService {
   private readonly downloadLimit: ConcurrencyLimit;
   private unresolvedTimer: NodeJS.Timeout | undefined;
   private readonly resolving = new Set<string>();
+  /** Blocking requests under way, by submission id, so a cancel can abort them. */
+  private readonly syncRequests = new Map<string, AbortController>();
+  /** Images a sync answer carried inline, kept until saved: Oxen holds no copy to fetch again. */
+  private readonly inlineImages = new Map<string, Buffer>();
   private disposed = false;
 
   constructor(private readonly options: GenerationServiceOptions) {
@@ -115,6 +151,9 @@ export class GenerationService {
       client: options.client,
       inFlight: () => this.journal.inFlightIds(),
       isInFlight: (id) => this.isGenerationInFlight(id),
+      polledOnly: () => this.journal.polledInFlightIds(),
+      sentAt: (id) => this.journal.findGeneration(id)?.submission.sentAt,
+      onLiveUpdates: options.onLiveUpdates,
       onSignal: (signal) => this.onSignal(signal),
       onUnknown: (id) => this.onUnknownGeneration(id),
       onUnauthorized: options.onUnauthorized,
@@ -138,6 +177,11 @@ export class GenerationService {
 
   get streamState(): string {
     return this.tracker.streamState;
+  }
+
+  /** How results reach this window now: the event stream, or polling and why (REL-14). */
+  get liveUpdates(): LiveUpdates {
+    return this.tracker.liveUpdates;
   }
 
   /** Handlers run for every terminal event; the journal forgets a generation only after they all resolved. */
@@ -170,7 +214,7 @@ export class GenerationService {
         createdAt: submission.createdAt,
       };
       if (submission.generations.length === 0) {
-        const state = submission.state === 'unresolved' ? 'unresolved' : 'submitting';
+        const state = submission.state === 'refused' ? 'failed' : submission.state === 'unresolved' ? 'unresolved' : 'submitting';
         return [{ ...base, generationId: undefined, state, failure: submission.failure }];
       }
       return submission.generations.map((generation) => ({
@@ -196,9 +240,14 @@ export class GenerationService {
     const batchId = randomUUID();
     const createdAt = Date.now();
     const seed = request.params.seed;
+    const delivery = request.delivery === 'auto' ? undefined : request.delivery;
+    // The sync endpoint makes one image per request, so each image is a request of its own.
     const slots =
-      typeof seed === 'number'
-        ? Array.from({ length: request.count }, (_, index) => ({ params: { ...request.params, seed: seed + index }, count: 1 }))
+      typeof seed === 'number' || delivery === 'sync'
+        ? Array.from({ length: request.count }, (_, index) => ({
+            params: typeof seed === 'number' ? { ...request.params, seed: seed + index } : request.params,
+            count: 1,
+          }))
         : [{ params: request.params, count: request.count }];
     const { destination } = request;
     const destinations = await Promise.all(
@@ -215,11 +264,17 @@ export class GenerationService {
       destination: destinations[indexInBatch],
       target: request.target,
       state: 'submitting',
+      ...(delivery ? { delivery } : {}),
       generations: [],
     }));
     await Promise.all(records.map((record) => this.journal.put(record)));
     this.changed();
-    await this.tracker.ensureStream();
+    if (delivery === 'sync') {
+      // Oxen answers with the image itself; until then there is no id to report.
+      for (const record of records) void this.requestSync(record);
+      return { batchId, generationIds: [] };
+    }
+    if (delivery === undefined) await this.tracker.ensureStream();
     const outcomes = await Promise.allSettled(records.map((record) => this.enqueue(record)));
     const refusals = records.flatMap((record, index) => {
       const outcome = outcomes[index];
@@ -242,6 +297,7 @@ export class GenerationService {
       await this.journal.update(pending.id, (submission) => {
         submission.cancelRequested = true;
       });
+      this.syncRequests.get(pending.id)?.abort();
       return true;
     }
     const found = this.journal.findGeneration(generationOrSubmissionId);
@@ -272,9 +328,14 @@ export class GenerationService {
     return this.tracker.reconcile();
   }
 
-  /** Runs a failed download again: Oxen already made (and billed) the image. */
-  async retryDownload(generationId: string): Promise<boolean> {
-    const found = this.journal.findGeneration(generationId);
+  /**
+   * Retries a retryable failure: a failed download runs again (Oxen already made and billed the
+   * image); a sync request that could not complete is sent again.
+   */
+  async retry(id: string): Promise<boolean> {
+    const submission = this.journal.get(id);
+    if (submission) return this.resendSubmission(submission);
+    const found = this.journal.findGeneration(id);
     if (!found || found.generation.state !== 'failed' || !found.generation.failure?.retryable) return false;
     await this.journal.update(found.submission.id, () => {
       found.generation.state = 'downloading';
@@ -285,11 +346,18 @@ export class GenerationService {
     return true;
   }
 
-  /** Forgets a failed generation the user no longer wants to retry. */
-  async dismiss(generationId: string): Promise<void> {
-    const found = this.journal.findGeneration(generationId);
+  /** Forgets a failure the user no longer wants to retry. */
+  async dismiss(id: string): Promise<void> {
+    const submission = this.journal.get(id);
+    if (submission?.state === 'refused') {
+      await this.journal.remove(submission.id);
+      this.changed();
+      return;
+    }
+    const found = this.journal.findGeneration(id);
     if (!found || found.generation.state !== 'failed') return;
     found.submission.generations = found.submission.generations.filter((entry) => entry !== found.generation);
+    this.inlineImages.delete(found.generation.id);
     await this.pruneOrPersist(found.submission);
   }
 
@@ -302,6 +370,11 @@ export class GenerationService {
     const folders = new Set(this.journal.all().map((submission) => submission.destination.folder));
     await Promise.all([...folders].map((folder) => cleanStaleTempFiles(folder, new Set(this.downloadingIds()))));
     for (const submission of this.journal.all()) {
+      if (submission.delivery === 'sync' && submission.state === 'submitting') {
+        void this.reportRefusal(submission, SYNC_INTERRUPTED);
+        continue;
+      }
+      if (submission.state === 'refused' && submission.failure?.retryable) continue;
       if (submission.state === 'submitting' || submission.state === 'unresolved') {
         await this.journal.update(submission.id, (record) => {
           record.state = 'unresolved';
@@ -323,6 +396,7 @@ export class GenerationService {
     this.disposed = true;
     if (this.unresolvedTimer) clearTimeout(this.unresolvedTimer);
     for (const controller of this.downloads.values()) controller.abort();
+    for (const controller of this.syncRequests.values()) controller.abort();
     this.downloadLimit.releaseAll();
     await this.tracker.dispose();
     await this.journal.close();
@@ -368,11 +442,18 @@ export class GenerationService {
     }
   }
 
+  private enqueueHonouringRateLimits(record: SubmissionRecord): Promise<Array<{ id: string }>> {
+    return this.honouringRateLimits(() => {
+      record.sentAt = Date.now(); // journaled with the answer (adopt) or the failure
+      return this.options.client.enqueue({ model: record.model, params: record.params, numGenerations: record.numGenerations });
+    });
+  }
+
   /** A 429 means nothing was created, so waiting as asked and sending again is safe (REL-03). */
-  private async enqueueHonouringRateLimits(record: SubmissionRecord): Promise<Array<{ id: string }>> {
+  private async honouringRateLimits<T>(send: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.options.client.enqueue({ model: record.model, params: record.params, numGenerations: record.numGenerations });
+        return await send();
       } catch (error) {
         if (!(error instanceof OxenRateLimitError) || attempt >= RATE_LIMIT_ATTEMPTS || this.disposed) throw error;
         await delay(Math.min(error.retryAfterMs ?? RATE_LIMIT_DEFAULT_WAIT_MS, RATE_LIMIT_MAX_WAIT_MS));
@@ -451,6 +532,58 @@ export class GenerationService {
     }
   }
 
+  /** One blocking request, journaled before it leaves; the images it answers are saved like any other. */
+  private async requestSync(record: SubmissionRecord): Promise<void> {
+    const controller = new AbortController();
+    this.syncRequests.set(record.id, controller);
+    try {
+      const images = await this.honouringRateLimits(() => {
+        record.sentAt = Date.now();
+        return this.options.client.generateSync({ model: record.model, params: record.params }, controller.signal);
+      });
+      const generations = images.map((image): GenerationEntry => {
+        const id = randomUUID();
+        if (image.kind === 'bytes') this.inlineImages.set(id, image.bytes);
+        return { id, state: 'downloading', urls: image.kind === 'url' ? [image.url] : [], updatedAt: Date.now() };
+      });
+      await this.journal.update(record.id, (submission) => {
+        submission.state = 'enqueued';
+        submission.generations = generations;
+      });
+      this.changed();
+      for (const generation of generations) void this.download(record, generation);
+    } catch (error) {
+      if (this.disposed) return; // still 'submitting': the reloaded window reports it (SYNC_INTERRUPTED)
+      if (record.cancelRequested) {
+        const cancelled: GenerationEntry = { id: randomUUID(), state: 'cancelled', updatedAt: Date.now() };
+        await this.journal.update(record.id, (submission) => {
+          submission.state = 'enqueued';
+          submission.generations = [cancelled];
+        });
+        await this.deliver(record, cancelled);
+        return;
+      }
+      this.options.log?.(`Synchronous request ${record.id} failed: ${(error as Error).message}`);
+      await this.reportRefusal(record, syncFailure(error));
+    } finally {
+      this.syncRequests.delete(record.id);
+    }
+  }
+
+  /** Sends a sync request again after the user chose Retry on its failure. */
+  private async resendSubmission(record: SubmissionRecord): Promise<boolean> {
+    if (record.state !== 'refused' || !record.failure?.retryable || record.delivery !== 'sync') return false;
+    await this.journal.update(record.id, (submission) => {
+      submission.state = 'submitting';
+      submission.failure = undefined;
+      submission.cancelRequested = undefined;
+      submission.resends = (submission.resends ?? 0) + 1;
+    });
+    this.changed();
+    void this.requestSync(record);
+    return true;
+  }
+
   private async reportRefusal(record: SubmissionRecord, failure: FailureInfo): Promise<void> {
     await this.journal.update(record.id, (submission) => {
       submission.state = 'refused';
@@ -520,11 +653,15 @@ export class GenerationService {
   }
 
   private download(submission: SubmissionRecord, generation: GenerationEntry): Promise<void> {
+    const inline = this.inlineImages.get(generation.id);
+    if (submission.delivery === 'sync' && !generation.urls?.length && !inline) {
+      return this.finish(submission, generation, { state: 'failed', failure: SYNC_LOST });
+    }
     return this.downloadLimit.run(async () => {
       const controller = new AbortController();
       this.downloads.set(generation.id, controller);
       try {
-        const file = await this.saver.save(submission, generation, controller.signal);
+        const file = await this.saver.save(submission, generation, controller.signal, inline);
         await this.finish(submission, generation, { state: 'saved', file });
       } catch (error) {
         if (this.disposed) return; // stays 'downloading' in the journal and restarts on resume
@@ -568,6 +705,7 @@ export class GenerationService {
     if (this.disposed) return;
     if (generation && !(generation.state === 'failed' && generation.failure?.retryable)) {
       submission.generations = submission.generations.filter((entry) => entry !== generation);
+      this.inlineImages.delete(generation.id);
     }
     if (!generation) submission.generations = [];
     await this.pruneOrPersist(submission);
@@ -590,7 +728,8 @@ export class GenerationService {
   }
 
   private async pruneOrPersist(submission: SubmissionRecord): Promise<void> {
-    if (submission.generations.length === 0 && submission.state !== 'submitting' && submission.state !== 'unresolved') {
+    const awaitingRetry = submission.state === 'refused' && submission.failure?.retryable === true;
+    if (submission.generations.length === 0 && submission.state !== 'submitting' && submission.state !== 'unresolved' && !awaitingRetry) {
       await this.journal.remove(submission.id);
     } else {
       await this.journal.update(submission.id, () => undefined);

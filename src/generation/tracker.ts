@@ -1,8 +1,9 @@
 import type { OxenClient } from '../oxen/client';
 import { OxenAuthError, OxenNotFoundError } from '../oxen/errors';
-import { ResilientEventStream, type EventStreamState } from '../oxen/eventStream';
+import { ResilientEventStream, type EventStreamState, type StreamRefusal } from '../oxen/eventStream';
 import { completionEventSchema, type GenerationStatus } from '../oxen/schemas';
 import type { ServerSentEvent } from '../oxen/sseParser';
+import { describeLiveUpdates, sameLiveUpdates, type LiveUpdates, type PollingReason } from './liveUpdates';
 
 /** What the tracker learned about one generation, from the stream or from a status read. */
 export interface GenerationSignal {
@@ -14,6 +15,8 @@ export interface GenerationSignal {
   resultUrl?: string;
   error?: string;
   source: 'stream' | 'status-read';
+  /** From a status read: when Oxen finished it (ms; the row has whole seconds). */
+  completedAtMs?: number;
 }
 
 export interface TrackerOptions {
@@ -22,6 +25,12 @@ export interface TrackerOptions {
   inFlight: () => ReadonlySet<string>;
   /** The same question for one id, without building the list (called once per stream event). */
   isInFlight: (generationId: string) => boolean;
+  /** The in-flight generations whose request asked for polling: they never need the stream. */
+  polledOnly?: () => ReadonlySet<string>;
+  /** When the enqueue of this generation was sent (ms), to tell a completion the open stream missed. */
+  sentAt?: (generationId: string) => number | undefined;
+  /** How results are arriving changed (stream, or polling and why). */
+  onLiveUpdates?: (updates: LiveUpdates) => void;
   onSignal: (signal: GenerationSignal) => void;
   /** A status read said the id is unknown to Oxen. */
   onUnknown?: (generationId: string) => void;
@@ -42,6 +51,15 @@ export interface TrackerOptions {
 }
 
 const COMPLETION_EVENT = 'media_generation_completed';
+const DEFAULT_KEEP_ALIVE_MS = 15_000;
+/**
+ * Silence past the documented keep-alive interval, with this much slack for a late heartbeat,
+ * shows the stream is not getting through (a buffering proxy) while work is in flight.
+ */
+const SILENCE_SLACK = 1.25;
+/** A completion this old that the open stream never announced was filtered out, not merely late. */
+const MISSED_COMPLETION_AGE_MS = 3000;
+const NO_GENERATIONS: ReadonlySet<string> = new Set();
 /** Completions for ids not (yet) tracked: the enqueue answer can arrive after the event. */
 const EARLY_SIGNAL_LIMIT = 2000;
 const EARLY_SIGNAL_TTL_MS = 10 * 60_000;
@@ -51,6 +69,14 @@ const EARLY_SIGNAL_TTL_MS = 10 * 60_000;
  * because the stream has no replay. Status reads fill the gaps the stream cannot tell about:
  * after every (re)connect (REL-04), on a slow safety timer, and at the poll interval while the
  * stream is down. While the stream is healthy it makes no status reads between reconciles.
+ *
+ * Some networks break the stream without closing it (REL-14): a proxy that buffers it sends
+ * nothing, not even the keep-alives; one that filters it passes keep-alives but drops the
+ * completions. The first shows as silence past the keep-alive interval while work is in flight,
+ * the second as a status read finding a completion the open stream never announced. Either
+ * marks the stream unreliable: the tracker then polls at the poll interval while work is in
+ * flight, keeps (or reconnects) the stream, and trusts it again once it announces a completion
+ * before a status read finds it.
  */
 export class GenerationTracker {
   private readonly stream: ResilientEventStream;
@@ -64,6 +90,18 @@ export class GenerationTracker {
   private idleTimer: NodeJS.Timeout | undefined;
   private reconciling: Promise<void> | undefined;
   private disposed = false;
+  /** When the open connection opened; undefined while the stream is not open. */
+  private openSince: number | undefined;
+  private lastBytesAt = 0;
+  private silenceTimer: NodeJS.Timeout | undefined;
+  /** Set when the stream proved unreliable while looking open; cleared when it proves itself. */
+  private unreliable: 'stream-silent' | 'missed-completion' | undefined;
+  /** The latest answer that was not an event stream, until the stream opens again. */
+  private refusal: StreamRefusal | undefined;
+  /** The stream failed since it was last open: 'connecting' then means reconnecting. */
+  private failedSinceOpen = false;
+  private lastFullReadAt = 0;
+  private reported: LiveUpdates = { mode: 'stream' };
   /** Status reads made so far (benchmarks and PERF-03 tests count them). */
   statusReads = 0;
 
@@ -76,8 +114,17 @@ export class GenerationTracker {
       onOpen: () => this.onOpen(),
       onStateChange: (state) => this.onStateChange(state),
       onUnauthorized: () => options.onUnauthorized?.(),
+      onRefused: (refusal) => {
+        this.refusal = refusal;
+      },
+      onBytes: () => this.onBytes(),
       log: options.log,
     });
+  }
+
+  /** How results reach this window now (the status bar's tooltip). */
+  get liveUpdates(): LiveUpdates {
+    return this.reported;
   }
 
   get streamState(): EventStreamState {
@@ -90,7 +137,7 @@ export class GenerationTracker {
     this.clearIdleTimer();
     this.startStream();
     this.schedule();
-    if (this.streamOpen) return;
+    if (this.streamOpen || this.stream.state === 'backoff') return;
     const waitMs = this.options.openWaitMs ?? 3000;
     await new Promise<void>((resolve) => {
       const timeout = setTimeout(done, waitMs);
@@ -106,16 +153,17 @@ export class GenerationTracker {
   /** Call whenever the set of in-flight generations changes. */
   activityChanged(): void {
     if (this.disposed) return;
-    if (this.options.inFlight().size > 0) {
+    this.schedule();
+    if (this.streamWanted()) {
       this.clearIdleTimer();
       this.startStream();
-      this.schedule();
+      this.armSilenceCheck();
       return;
     }
     if (!this.idleTimer) {
       this.idleTimer = setTimeout(() => {
         this.idleTimer = undefined;
-        if (this.options.inFlight().size === 0) void this.stream.stop();
+        if (!this.streamWanted()) void this.stream.stop();
       }, this.options.idleCloseMs ?? 30_000);
       this.idleTimer.unref?.();
     }
@@ -135,8 +183,12 @@ export class GenerationTracker {
   }
 
   /** One status read per in-flight generation (or per given id), a few at a time. */
-  reconcile(ids: readonly string[] = [...this.options.inFlight()]): Promise<void> {
+  reconcile(ids?: readonly string[]): Promise<void> {
     if (this.reconciling) return this.reconciling.then(() => this.reconcile(ids));
+    if (ids === undefined) {
+      this.lastFullReadAt = Date.now();
+      ids = [...this.options.inFlight()];
+    }
     const run = this.readStatuses(ids).finally(() => {
       if (this.reconciling === run) this.reconciling = undefined;
     });
@@ -148,6 +200,7 @@ export class GenerationTracker {
     this.disposed = true;
     this.clearTimer();
     this.clearIdleTimer();
+    this.clearSilenceTimer();
     for (const waiter of this.openWaiters.splice(0)) waiter();
     await this.stream.stop();
   }
@@ -166,13 +219,16 @@ export class GenerationTracker {
     this.statusReads++;
     try {
       const row = await this.options.client.getGeneration(id);
-      this.options.onSignal({
+      const signal: GenerationSignal = {
         generationId: row.id,
         status: row.status,
         resultUrl: row.resultUrl,
         error: row.error,
         source: 'status-read',
-      });
+        completedAtMs: row.completedAt === undefined ? undefined : row.completedAt * 1000,
+      };
+      if (this.streamMissed(signal)) this.markUnreliable('missed-completion');
+      this.options.onSignal(signal);
     } catch (error) {
       if (error instanceof OxenNotFoundError) this.options.onUnknown?.(id);
       else if (error instanceof OxenAuthError) this.options.onUnauthorized?.();
@@ -202,6 +258,8 @@ export class GenerationTracker {
       source: 'stream',
     };
     if (this.options.isInFlight(signal.generationId)) {
+      // The stream announced a completion before any status read found it: it works again.
+      if (this.unreliable) this.trustStreamAgain();
       this.options.onSignal(signal);
     } else {
       this.rememberEarly(signal);
@@ -219,6 +277,11 @@ export class GenerationTracker {
 
   private onOpen(): void {
     this.streamOpen = true;
+    this.openSince = Date.now();
+    this.lastBytesAt = this.openSince;
+    this.refusal = undefined;
+    this.failedSinceOpen = false;
+    this.armSilenceCheck();
     for (const waiter of this.openWaiters.splice(0)) waiter();
     if (this.options.inFlight().size > 0) void this.reconcile();
     this.schedule();
@@ -229,9 +292,16 @@ export class GenerationTracker {
   }
 
   private onStateChange(state: EventStreamState): void {
-    if (state !== 'open') this.streamOpen = false;
+    if (state !== 'open') {
+      this.streamOpen = false;
+      this.openSince = undefined;
+      this.clearSilenceTimer();
+    }
+    if (state === 'backoff') this.failedSinceOpen = true;
+    if (state === 'stopped' || state === 'idle') this.failedSinceOpen = false;
     if (state === 'unauthorized') this.unauthorized = true;
-    if (state === 'unauthorized' || state === 'stopped') {
+    // A refused or failed connection will not open soon: the submission goes ahead and is polled.
+    if (state === 'unauthorized' || state === 'stopped' || state === 'backoff') {
       for (const waiter of this.openWaiters.splice(0)) waiter();
     }
     this.options.onStreamState?.(state);
@@ -239,25 +309,131 @@ export class GenerationTracker {
   }
 
   /**
-   * Arms the next status-read round: slow while the stream is open, the poll interval otherwise.
-   * A timer already armed for the same mode is kept: re-arming it on every state change of a
-   * flapping stream would postpone the status reads indefinitely (PERF-04).
+   * Arms the next status-read round: slow while the stream is open and trusted, the poll interval
+   * otherwise. A timer already armed for the same mode is kept: re-arming it on every state change
+   * of a flapping stream would postpone the status reads indefinitely (PERF-04).
    */
   private schedule(): void {
-    const mode = this.streamOpen ? 'safety' : 'poll';
+    this.report();
+    const mode = this.pollingAll() || this.polledOnly().size > 0 ? 'poll' : 'safety';
     if (this.disposed || this.options.inFlight().size === 0) {
       this.clearTimer();
       return;
     }
     if (this.timer && this.timerMode === mode) return;
     this.clearTimer();
-    const delay = mode === 'safety' ? (this.options.reconcileIntervalMs ?? 60_000) : (this.options.pollIntervalMs ?? 5_000);
+    const delay = mode === 'safety' ? this.safetyIntervalMs() : this.pollIntervalMs();
     this.timerMode = mode;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.reconcile().finally(() => this.schedule());
+      void this.pollRound().finally(() => this.schedule());
     }, delay);
     this.timer.unref?.();
+  }
+
+  /** Everything in flight when the stream cannot be trusted or the safety read is due; else the polled-only requests. */
+  private pollRound(): Promise<void> {
+    const safetyDue = Date.now() - this.lastFullReadAt >= this.safetyIntervalMs();
+    return this.pollingAll() || safetyDue ? this.reconcile() : this.reconcile([...this.polledOnly()]);
+  }
+
+  /** Requests that rely on the stream, while it is not open or not trusted. */
+  private pollingAll(): boolean {
+    return this.streamWanted() && (!this.streamOpen || this.unreliable !== undefined);
+  }
+
+  private streamWanted(): boolean {
+    return this.options.inFlight().size > this.polledOnly().size;
+  }
+
+  private polledOnly(): ReadonlySet<string> {
+    return this.options.polledOnly?.() ?? NO_GENERATIONS;
+  }
+
+  private pollIntervalMs(): number {
+    return this.options.pollIntervalMs ?? 5_000;
+  }
+
+  private safetyIntervalMs(): number {
+    return this.options.reconcileIntervalMs ?? 60_000;
+  }
+
+  /** What to tell the user, derived from the stream's state and what it has shown. */
+  private currentLiveUpdates(): LiveUpdates {
+    const polling = (reason: PollingReason): LiveUpdates => ({
+      mode: 'polling',
+      reason,
+      intervalMs: this.pollIntervalMs(),
+      ...(reason === 'stream-refused' && this.refusal ? { refusal: this.refusal } : {}),
+    });
+    if (!this.streamWanted()) return this.polledOnly().size > 0 ? polling('setting') : this.reported;
+    if (this.unreliable) return polling(this.unreliable);
+    if (this.streamOpen) return { mode: 'stream' };
+    const reconnecting = this.stream.state === 'backoff' || this.stream.state === 'unauthorized' || this.failedSinceOpen;
+    if (!reconnecting) return this.reported;
+    return polling(this.refusal ? 'stream-refused' : 'stream-down');
+  }
+
+  private report(): void {
+    const now = this.currentLiveUpdates();
+    if (sameLiveUpdates(now, this.reported)) return;
+    this.reported = now;
+    this.options.log?.(describeLiveUpdates(now));
+    this.options.onLiveUpdates?.(now);
+  }
+
+  private markUnreliable(reason: 'stream-silent' | 'missed-completion'): void {
+    if (this.unreliable === reason) return;
+    const readNow = reason === 'stream-silent' && this.options.inFlight().size > 0;
+    this.unreliable = reason;
+    this.schedule();
+    // Silence is found by a timer, so read now rather than a poll interval later; a missed
+    // completion is found by a read round that is reading everything already.
+    if (readNow) void this.reconcile();
+  }
+
+  private trustStreamAgain(): void {
+    this.unreliable = undefined;
+    this.schedule();
+  }
+
+  /**
+   * A terminal status the stream should have announced: the stream was open before the enqueue
+   * was sent (so open when Oxen finished) and the completion is old enough to have arrived.
+   */
+  private streamMissed(signal: GenerationSignal): boolean {
+    if (signal.status !== 'succeeded' && signal.status !== 'failed') return false;
+    if (this.openSince === undefined || signal.completedAtMs === undefined) return false;
+    const id = signal.generationId;
+    if (!this.options.isInFlight(id) || this.polledOnly().has(id)) return false;
+    const sentAt = this.options.sentAt?.(id);
+    const openBeforeCompletion = (sentAt !== undefined && this.openSince <= sentAt) || signal.completedAtMs >= this.openSince + 1000;
+    return openBeforeCompletion && Date.now() - signal.completedAtMs >= MISSED_COMPLETION_AGE_MS;
+  }
+
+  private onBytes(): void {
+    this.lastBytesAt = Date.now();
+  }
+
+  /** While work relies on the open stream, checks that it keeps sending something. */
+  private armSilenceCheck(): void {
+    if (this.silenceTimer || this.disposed || !this.streamOpen || !this.streamWanted()) return;
+    const limitMs = (this.options.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS) * SILENCE_SLACK;
+    this.silenceTimer = setTimeout(() => {
+      this.silenceTimer = undefined;
+      if (!this.streamOpen || !this.streamWanted()) return;
+      if (Date.now() - this.lastBytesAt >= limitMs) {
+        this.options.log?.(`The event stream sent nothing for ${Math.round((Date.now() - this.lastBytesAt) / 1000)} s with images in flight.`);
+        this.markUnreliable('stream-silent');
+      }
+      this.armSilenceCheck();
+    }, Math.max(0, this.lastBytesAt + limitMs - Date.now()) + 10);
+    this.silenceTimer.unref?.();
+  }
+
+  private clearSilenceTimer(): void {
+    if (this.silenceTimer) clearTimeout(this.silenceTimer);
+    this.silenceTimer = undefined;
   }
 
   private clearTimer(): void {

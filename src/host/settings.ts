@@ -90,6 +90,18 @@ export function readConnectionSettings(): ConnectionSettings {
   return { apiBaseUrl: apiBaseUrl.trim(), proxyUrl, proxyStrictSSL: http.get<boolean>('proxyStrictSSL', true) !== false };
 }
 
+const deliverySchema = z.enum(['auto', 'polling', 'sync']);
+
+/** `oxenImageStudio.delivery`: how results are fetched (REL-15). */
+export function readDeliveryMode(): z.infer<typeof deliverySchema> {
+  const setting = `${SECTION}.delivery`;
+  const parsed = deliverySchema.safeParse(vscode.workspace.getConfiguration(SECTION).get<unknown>('delivery', 'auto'));
+  if (!parsed.success) {
+    throw new SettingsError(setting, vscode.l10n.t('The setting {0} must be one of {1}.', setting, deliverySchema.options.join(', ')));
+  }
+  return parsed.data;
+}
+
 export function readDefaultModel(): string {
   const model = vscode.workspace.getConfiguration(SECTION).get<unknown>('defaultModel');
   return typeof model === 'string' && model.trim() !== '' ? model.trim() : DEFAULT_MODEL;

@@ -32,6 +32,13 @@ export type OpenSseConnection = (signal: AbortSignal) => Promise<SseConnection>;
 
 export type EventStreamState = 'idle' | 'connecting' | 'open' | 'backoff' | 'unauthorized' | 'stopped';
 
+/** What came back instead of an event stream. */
+export interface StreamRefusal {
+  status: number;
+  /** The media type alone (`text/html`), or undefined when the answer had none. */
+  contentType: string | undefined;
+}
+
 export interface ResilientEventStreamOptions {
   open: OpenSseConnection;
   /** Server keep-alive interval (default 15000). The watchdog fires after 3 × this of silence. */
@@ -51,6 +58,10 @@ export interface ResilientEventStreamOptions {
   onStateChange?(state: EventStreamState): void;
   /** 401/403: the stream stops (state 'unauthorized') and does not retry until `start()`. */
   onUnauthorized?(status: number): void;
+  /** An answer that is not an event stream (an HTTP error, a captive portal's HTML page); a retry follows. */
+  onRefused?(refusal: StreamRefusal): void;
+  /** Any bytes arrived on the open stream (keep-alive comments included). */
+  onBytes?(): void;
   log?(message: string): void;
 }
 
@@ -207,6 +218,8 @@ export class ResilientEventStream {
             ? `event stream: unexpected content-type ${String(response.headers['content-type'])}`
             : `event stream: HTTP ${status}${retryAfterMs !== undefined ? `, Retry-After ${retryAfterMs} ms` : ''}`,
         );
+        const refusal: StreamRefusal = { status, contentType: mediaType(response.headers['content-type']) };
+        this.call(() => this.options.onRefused?.(refusal));
         return { kind: 'retry', retryAfterMs };
       }
 
@@ -252,6 +265,7 @@ export class ResilientEventStream {
         const result = await untilAborted(next, signal);
         if (result === 'aborted' || result.done) return;
         onBytes();
+        this.call(() => this.options.onBytes?.());
         parser.feed(result.value);
       }
     } finally {
@@ -283,10 +297,14 @@ export class ResilientEventStream {
   }
 }
 
-function isEventStream(header: string | string[] | undefined): boolean {
+function mediaType(header: string | string[] | undefined): string | undefined {
   const value = Array.isArray(header) ? header[0] : header;
-  if (!value) return false;
-  return value.split(';')[0].trim().toLowerCase() === 'text/event-stream';
+  const type = value?.split(';')[0].trim().toLowerCase();
+  return type || undefined;
+}
+
+function isEventStream(header: string | string[] | undefined): boolean {
+  return mediaType(header) === 'text/event-stream';
 }
 
 /**

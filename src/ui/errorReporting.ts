@@ -59,6 +59,18 @@ function messageForKind(kind: string, detail: string): string {
       );
     case 'file-system':
       return vscode.l10n.t('The image could not be saved; choose Retry Download to try again. ({0})', detail);
+    case 'sync-interrupted':
+      return vscode.l10n.t(
+        'The window closed while Oxen was making this image. A synchronous request ({0} "sync") has no id until Oxen answers, so it cannot be recovered, and it may have been billed. Choose Retry to generate it again.',
+        'oxenImageStudio.delivery',
+      );
+    case 'sync-unconfirmed':
+      return vscode.l10n.t(
+        'The connection broke before Oxen answered, so the image may have been made and billed without reaching you; a synchronous request has no id to look it up by. Choose Retry to generate it again. ({0})',
+        detail,
+      );
+    case 'sync-lost':
+      return vscode.l10n.t('The image arrived, but the window closed before it was saved, and Oxen keeps no copy of a synchronous answer. Generate it again.');
     default:
       return detail;
   }

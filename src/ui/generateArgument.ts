@@ -11,7 +11,7 @@ const RESERVED_PARAMS = ['prompt', 'model', 'num_generations'];
 
 /**
  * The argument of `oxenImageStudio.generateImage` / `generateImageHere` (a public contract):
- * `{ prompt, model?, params?, count?, insert?: false | { uri, line, character }, wait? }`.
+ * `{ prompt, model?, params?, count?, insert?: false | { uri, line, character }, wait?, delivery? }`.
  * Unknown keys are refused rather than ignored, so a typo never silently changes the request.
  */
 const generateArgumentSchema = z.strictObject({
@@ -31,6 +31,8 @@ const generateArgumentSchema = z.strictObject({
     ])
     .optional(),
   wait: z.boolean().optional(),
+  /** Overrides `oxenImageStudio.delivery` for this request (REL-15). */
+  delivery: z.enum(['auto', 'polling', 'sync']).optional(),
 });
 
 export type GenerateArgument = z.infer<typeof generateArgumentSchema>;
@@ -78,6 +80,7 @@ export function runRequestFor(commandId: string, argument: GenerateArgument, def
     model: argument.model ?? readDefaultModel(),
     params: argument.params ?? {},
     count: argument.count ?? 1,
+    ...(argument.delivery ? { delivery: argument.delivery } : {}),
     placement,
     interactive: false,
     wait: argument.wait ?? false,

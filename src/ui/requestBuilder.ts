@@ -5,9 +5,9 @@ import * as vscode from 'vscode';
 import { MARKDOWN_DESTINATION_SETTING, OWN_DESTINATION_SETTING, resolveDestination } from '../assets/destination';
 import { renderFileName } from '../assets/fileName';
 import { verifyInsideWorkspace } from '../assets/pathContainment';
-import type { SubmitRequest } from '../generation/service';
+import type { DeliveryMode, SubmitRequest } from '../generation/service';
 import type { Destination } from '../generation/journal';
-import { readAssetSettings, SettingsError, type AssetSettings } from '../host/settings';
+import { readAssetSettings, readDeliveryMode, SettingsError, type AssetSettings } from '../host/settings';
 import type { ModelInfo } from '../oxen/client';
 import { describeParameters, validateParameters } from '../oxen/modelParameters';
 import type { ModelCatalog } from './modelCatalog';
@@ -20,6 +20,8 @@ export interface GenerationInput {
   /** Model parameters besides the prompt; a missing seed is chosen at random. */
   params: Record<string, unknown>;
   count: number;
+  /** How the result is fetched; `oxenImageStudio.delivery` when omitted. */
+  delivery?: DeliveryMode;
 }
 
 /** The folder the image is saved in, and the markdown document it is for, if any. */
@@ -63,7 +65,8 @@ export async function buildRequest(input: GenerationInput, context: SaveContext,
   // Checked once up front so a bad setting fails before anything is sent; then per image, whose seed names it.
   await checkedDestination(fileNameFor(params), context, assets, now);
   const destination = (imageParams: Record<string, unknown>) => checkedDestination(fileNameFor(imageParams), context, assets, now);
-  return { submit: { model: model.id, params, count: input.count, destination }, assets };
+  const delivery = input.delivery ?? readDeliveryMode();
+  return { submit: { model: model.id, params, count: input.count, destination, delivery }, assets };
 }
 
 /** The model and the parameters to send (a missing seed chosen), checked against the model's schema. */

@@ -110,14 +110,18 @@ export class ResultHandler {
       return;
     }
     this.deps.log.warn(`Generation ${event.generationId ?? event.submission.id} failed (${event.failure.kind}): ${event.failure.message}`);
-    showError(describeFailure(event.failure), event.failure.retryable && event.generationId ? this.retryActions(event.generationId) : []);
+    showError(describeFailure(event.failure), event.failure.retryable ? this.retryActions(event) : []);
   }
 
-  /** A download that failed after Oxen made (and billed) the image can be tried again. */
-  private retryActions(generationId: string): Action[] {
+  /**
+   * A download that failed after Oxen made (and billed) the image can be tried again, and so can
+   * a sync request that never got its answer (it is sent again).
+   */
+  private retryActions(event: Extract<TerminalEvent, { type: 'failed' }>): Action[] {
+    const id = eventKey(event);
     return [
-      { title: vscode.l10n.t('Retry Download'), run: () => this.deps.service.retryDownload(generationId) },
-      { title: vscode.l10n.t('Dismiss'), run: () => this.deps.service.dismiss(generationId) },
+      { title: event.generationId ? vscode.l10n.t('Retry Download') : vscode.l10n.t('Retry'), run: () => this.deps.service.retry(id) },
+      { title: vscode.l10n.t('Dismiss'), run: () => this.deps.service.dismiss(id) },
     ];
   }
 

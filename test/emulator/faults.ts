@@ -35,6 +35,13 @@ export interface FaultConfig {
   sseDropAfterMs: number | null;
   /** The next N SSE connections get 200 and headers, then never another byte. */
   sseStall: number;
+  /**
+   * What a network between client and Oxen does to `/api/events` (REL-14): 'buffering' holds
+   * every byte until the connection closes; 'captive-portal' answers 200 with an HTML login page;
+   * 'wrong-content-type' passes the stream labelled application/octet-stream; 'filter-completions'
+   * passes keep-alives and other events but drops every completion event.
+   */
+  sseNetwork: SseNetwork | null;
   /** Presigned URLs answer 403 as if expired. */
   expirePresigned: boolean;
   /** 'html': an HTML page labelled image/png; 'truncated': half the bytes, then the socket dies. */
@@ -44,6 +51,9 @@ export interface FaultConfig {
   imagePadBytes: number;
   chaos: null | ChaosConfig;
 }
+
+export type SseNetwork = 'buffering' | 'captive-portal' | 'wrong-content-type' | 'filter-completions';
+export const SSE_NETWORKS: readonly SseNetwork[] = ['buffering', 'captive-portal', 'wrong-content-type', 'filter-completions'];
 
 /** How many faults fired since the last reset, by kind (a chaos run's figures). */
 export type InjectedCounts = Partial<Record<'httpError' | 'http5xx' | 'http429' | 'resetAfterEnqueue' | 'sseStall' | 'sseDrop' | 'expiredUrl' | 'slowBody', number>>;
@@ -61,6 +71,7 @@ const NO_FAULTS: FaultConfig = {
   enqueueAnswerDelayMs: 0,
   sseDropAfterMs: null,
   sseStall: 0,
+  sseNetwork: null,
   expirePresigned: false,
   downloadBody: 'image',
   slowBodyBytesPerSec: null,
@@ -193,6 +204,10 @@ export class FaultInjector implements FaultController {
     return this.config.sseDropAfterMs;
   }
 
+  sseNetwork(): SseNetwork | null {
+    return this.config.sseNetwork;
+  }
+
   presignedExpired(): boolean {
     return this.count('expiredUrl', this.chaosHits((chaos) => chaos.expiredUrlRate) || this.config.expirePresigned);
   }
@@ -251,6 +266,7 @@ const FIELD_RULES: Record<keyof FaultConfig, FieldRule> = {
   enqueueAnswerDelayMs: { valid: isCount, expected: 'a non-negative integer' },
   sseDropAfterMs: { valid: (value) => value === null || isCount(value), expected: 'null or a non-negative integer' },
   sseStall: { valid: isCount, expected: 'a non-negative integer' },
+  sseNetwork: { valid: (value) => value === null || SSE_NETWORKS.includes(value as SseNetwork), expected: `null or one of ${SSE_NETWORKS.join(', ')}` },
   expirePresigned: { valid: (value) => typeof value === 'boolean', expected: 'a boolean' },
   downloadBody: { valid: (value) => ['image', 'html', 'truncated'].includes(value as string), expected: '"image", "html" or "truncated"' },
   slowBodyBytesPerSec: {

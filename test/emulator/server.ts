@@ -51,6 +51,11 @@ export interface Variants {
   schemaKey: 'both' | 'request_schema' | 'json_request_schema';
   /** Upper bound of num_generations. Default 4 (docs); the SPEC says 12. */
   maxNumGenerations: number;
+  /**
+   * How the sync endpoint gives its image. Default 'as-asked' (`response_format`); 'b64_json'
+   * answers inline bytes whatever was asked, as the SPEC's url-only schema leaves open.
+   */
+  syncImage: 'as-asked' | 'b64_json';
 }
 
 export interface RecordedRequest {
@@ -96,6 +101,7 @@ const DEFAULT_VARIANTS: Variants = {
   errorEnvelope: 'typed',
   schemaKey: 'both',
   maxNumGenerations: 4,
+  syncImage: 'as-asked',
 };
 
 // repoFileRoutes first: its GET serves uploaded files and hands anything else to fileRoutes.

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import type { FaultInjector } from './faults';
+import type { FaultInjector, SseNetwork } from './faults';
 import type { TimerSet } from './timers';
 
 /** Exact framing of the contract (oxen-api.md §7): one space after each colon, a blank line after. */
@@ -10,6 +10,12 @@ function formatEvent(name: string, data: string): string {
 }
 
 const KEEP_ALIVE = ': keep-alive\n\n';
+const COMPLETION_EVENT = 'media_generation_completed';
+
+/** What a hotel or airport network answers instead of the stream until the user signs in. */
+const CAPTIVE_PORTAL_PAGE =
+  '<!DOCTYPE html><html><head><title>Sign in to the network</title></head>' +
+  '<body><h1>Welcome</h1><form method="post" action="/login"><button>Accept and connect</button></form></body></html>';
 
 /**
  * The stream also carries events clients must ignore (deployment events, names undocumented).
@@ -24,6 +30,10 @@ interface Connection {
   openedAt: number;
   /** A stalled connection got its headers and will never get another byte. */
   stalled: boolean;
+  /** The network between this subscriber and Oxen (fixed when it connected). */
+  network: SseNetwork | null;
+  /** What a buffering proxy holds back until the connection closes. */
+  held: string[];
   chaosDropAt: number | null;
   /** Heartbeat and unrelated-event timers, cancelled when the connection closes. */
   timers: Set<NodeJS.Timeout>;
@@ -59,8 +69,14 @@ export class SseHub {
 
   accept(res: ServerResponse): void {
     const { faults, timers, keepAliveMs, chaosDropWindowMs } = this.options;
+    const network = faults.sseNetwork();
+    if (network === 'captive-portal') {
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+      res.end(CAPTIVE_PORTAL_PAGE);
+      return;
+    }
     res.writeHead(200, {
-      'Content-Type': 'text/event-stream',
+      'Content-Type': network === 'wrong-content-type' ? 'application/octet-stream' : 'text/event-stream',
       'Cache-Control': 'no-cache',
       Connection: 'keep-alive',
     });
@@ -71,6 +87,8 @@ export class SseHub {
       res,
       openedAt,
       stalled: plan.stall,
+      network,
+      held: [],
       chaosDropAt: plan.chaosDropAfterMs === null ? null : openedAt + plan.chaosDropAfterMs,
       timers: new Set(),
     };
@@ -84,8 +102,8 @@ export class SseHub {
     this.scheduleDrop(connection);
     if (connection.stalled) return;
 
-    res.write(unrelatedEvent());
-    connection.timers.add(timers.every(keepAliveMs, () => res.write(KEEP_ALIVE)));
+    this.send(connection, unrelatedEvent());
+    connection.timers.add(timers.every(keepAliveMs, () => this.send(connection, KEEP_ALIVE)));
     this.scheduleUnrelatedEvent(connection);
   }
 
@@ -93,8 +111,22 @@ export class SseHub {
   broadcast(name: string, data: string): void {
     const frame = formatEvent(name, data);
     for (const connection of this.connections) {
-      if (!connection.stalled) connection.res.write(frame);
+      if (name === COMPLETION_EVENT && connection.network === 'filter-completions') continue;
+      this.send(connection, frame);
     }
+  }
+
+  /** Writes to one subscriber through whatever network it is behind. */
+  private send(connection: Connection, text: string): void {
+    if (connection.stalled) return;
+    if (connection.network === 'buffering') connection.held.push(text);
+    else connection.res.write(text);
+  }
+
+  /** Ends a connection from the server's side: a buffering proxy passes on what it held only now. */
+  private drop(connection: Connection): void {
+    if (connection.held.length > 0) connection.res.end(connection.held.splice(0).join(''));
+    else connection.res.destroy();
   }
 
   closeAll(): void {
@@ -106,7 +138,7 @@ export class SseHub {
     const delay = keepAliveMs * (1 + Math.random() * 2);
     const timer = timers.after(delay, () => {
       connection.timers.delete(timer);
-      connection.res.write(unrelatedEvent());
+      this.send(connection, unrelatedEvent());
       this.scheduleUnrelatedEvent(connection);
     });
     connection.timers.add(timer);
@@ -122,6 +154,6 @@ export class SseHub {
     connection.dropTimer =
       deadlines.length === 0
         ? undefined
-        : timers.after(Math.max(0, Math.min(...deadlines) - Date.now()), () => connection.res.destroy());
+        : timers.after(Math.max(0, Math.min(...deadlines) - Date.now()), () => this.drop(connection));
   }
 }

@@ -124,7 +124,7 @@ describe('faults on our side: a full, read-only or forbidden disk during a downl
     assert.ok(window.service.views().some((view) => view.generationId === id && view.state === 'failed' && view.failure?.retryable));
 
     // The user freed space (the armed fault is spent) and chose Retry Download.
-    assert.equal(await window.service.retryDownload(id), true);
+    assert.equal(await window.service.retry(id), true);
     await waitFor(() => window.events.length === 2, 8000, 'the retried download');
     assert.equal(window.events[1].type, 'saved');
     await assertSavedOnce(emulator(), window, folder, 1);

@@ -291,6 +291,7 @@ describe('emulator: fault injection', () => {
       enqueueAnswerDelayMs: 0,
       sseDropAfterMs: null,
       sseStall: 0,
+      sseNetwork: null,
       expirePresigned: false,
       downloadBody: 'image',
       slowBodyBytesPerSec: null,

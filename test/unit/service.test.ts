@@ -230,7 +230,7 @@ describe('generation service (against the emulator)', () => {
     assert.deepEqual(await imagesIn(folder), [], 'no partial image under a final name');
     assert.deepEqual(await tempFilesIn(folder), [], 'temp file removed');
     emulator().faults.set({ downloadBody: 'image' });
-    assert.equal(await service.retryDownload(generationIds[0]), true);
+    assert.equal(await service.retry(generationIds[0]), true);
     await waitFor(() => events.length === 2, 5000);
     assert.equal(events[1].type, 'saved');
     assert.deepEqual(await imagesIn(folder), ['fox.png']);

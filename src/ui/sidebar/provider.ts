@@ -44,7 +44,7 @@ import { ThumbnailCache } from './thumbnails';
 
 /** What the sidebar drives; exposed by the lazily loaded core. */
 export interface StudioCore {
-  service: Pick<GenerationService, 'views' | 'cancel' | 'retryDownload' | 'dismiss' | 'onTerminal'>;
+  service: Pick<GenerationService, 'views' | 'cancel' | 'retry' | 'dismiss' | 'onTerminal'>;
   /** `listModels()` for the picker, `transport` for uploading local style references. */
   client: Pick<OxenClient, 'listModels' | 'transport'>;
   /** Runs one request like the palette, without a document link (GenerationRunner.run, placement none). */
@@ -413,7 +413,7 @@ class StudioViewProvider implements vscode.WebviewViewProvider, StudioPlatform, 
 
   async retryDownload(id: string): Promise<void> {
     const service = await this.service();
-    if (service?.views().some((view) => view.generationId === id)) await service.retryDownload(id);
+    if (service?.views().some((view) => cancelId(view) === id)) await service.retry(id);
   }
 
   async dismiss(id: string): Promise<void> {
@@ -422,7 +422,7 @@ class StudioViewProvider implements vscode.WebviewViewProvider, StudioPlatform, 
       await this.context.workspaceState.update(FAILURES_KEY, failures.filter((failure) => failure.id !== id));
     }
     const service = await this.service();
-    if (service?.views().some((view) => view.generationId === id && view.state === 'failed')) await service.dismiss(id);
+    if (service?.views().some((view) => cancelId(view) === id && view.state === 'failed')) await service.dismiss(id);
     await this.postQueue();
   }
 

@@ -29,7 +29,8 @@ export const imageRoutes: Route[] = [
       const id = randomUUID();
       const png = renderModelOutput(model, params, pictureSeed(params));
       ctx.results.set(id, png);
-      const image = responseFormat === 'b64_json' ? { b64_json: png.toString('base64') } : { url: ctx.presigner.urlFor(id) };
+      const inline = responseFormat === 'b64_json' || ctx.variants.syncImage === 'b64_json';
+      const image = inline ? { b64_json: png.toString('base64') } : { url: ctx.presigner.urlFor(id) };
       sendJson(res, 200, { model: model.id, created: Math.floor(Date.now() / 1000), images: [image] });
     },
   },

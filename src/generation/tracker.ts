@@ -383,7 +383,8 @@ export class GenerationTracker {
   }
 
   private markUnreliable(reason: 'stream-silent' | 'missed-completion'): void {
-    if (this.unreliable === reason) return;
+    // The first cause found stays the one reported: a read prompted by silence finds a missed completion too.
+    if (this.unreliable) return;
     const readNow = reason === 'stream-silent' && this.options.inFlight().size > 0;
     this.unreliable = reason;
     this.schedule();

@@ -59,6 +59,7 @@ describe('npm start', function () {
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    let tree: number[] = [];
     try {
       const deadline = Date.now() + 150_000;
       while (!output.includes('Ctrl-C to stop')) {
@@ -66,7 +67,7 @@ describe('npm start', function () {
         assert.equal(child.exitCode, null, `npm start exited early:\n${output.slice(-3000)}`);
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
-      const tree = descendants(child.pid!);
+      tree = descendants(child.pid!);
       assert.ok(tree.length >= 3, `the tree under npm start: ${tree.join(', ')}`);
       child.kill('SIGTERM');
       await exited;
@@ -75,7 +76,8 @@ describe('npm start', function () {
       const left = tree.filter(alive);
       assert.deepEqual(left, [], `still running after SIGTERM: ${left.map((pid) => execFileSync('ps', ['-o', 'cmd=', '-p', String(pid)], { encoding: 'utf8' }).trim()).join('; ')}`);
     } finally {
-      for (const pid of [child.pid!, ...descendants(child.pid!)]) {
+      // Whatever a failing run left behind, reparented or not.
+      for (const pid of new Set([child.pid!, ...tree, ...descendants(child.pid!)])) {
         try {
           process.kill(pid, 'SIGKILL');
         } catch {

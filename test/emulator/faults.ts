@@ -42,6 +42,12 @@ export interface FaultConfig {
    * passes keep-alives and other events but drops every completion event.
    */
   sseNetwork: SseNetwork | null;
+  /**
+   * 'odd': still valid event-stream framing, as other servers and proxies write it (a BOM, CRLF
+   * line ends, no space after the colon, `id:` and `retry:` lines, comments, the JSON split over
+   * several `data:` lines). Fixed per connection when it opens.
+   */
+  sseFraming: 'exact' | 'odd';
   /** Presigned URLs answer 403 as if expired. */
   expirePresigned: boolean;
   /** 'html': an HTML page labelled image/png; 'truncated': half the bytes, then the socket dies. */
@@ -72,6 +78,7 @@ const NO_FAULTS: FaultConfig = {
   sseDropAfterMs: null,
   sseStall: 0,
   sseNetwork: null,
+  sseFraming: 'exact',
   expirePresigned: false,
   downloadBody: 'image',
   slowBodyBytesPerSec: null,
@@ -208,6 +215,10 @@ export class FaultInjector implements FaultController {
     return this.config.sseNetwork;
   }
 
+  sseFraming(): FaultConfig['sseFraming'] {
+    return this.config.sseFraming;
+  }
+
   presignedExpired(): boolean {
     return this.count('expiredUrl', this.chaosHits((chaos) => chaos.expiredUrlRate) || this.config.expirePresigned);
   }
@@ -266,6 +277,7 @@ const FIELD_RULES: Record<keyof FaultConfig, FieldRule> = {
   enqueueAnswerDelayMs: { valid: isCount, expected: 'a non-negative integer' },
   sseDropAfterMs: { valid: (value) => value === null || isCount(value), expected: 'null or a non-negative integer' },
   sseStall: { valid: isCount, expected: 'a non-negative integer' },
+  sseFraming: { valid: (value) => value === 'exact' || value === 'odd', expected: '"exact" or "odd"' },
   sseNetwork: { valid: (value) => value === null || SSE_NETWORKS.includes(value as SseNetwork), expected: `null or one of ${SSE_NETWORKS.join(', ')}` },
   expirePresigned: { valid: (value) => typeof value === 'boolean', expected: 'a boolean' },
   downloadBody: { valid: (value) => ['image', 'html', 'truncated'].includes(value as string), expected: '"image", "html" or "truncated"' },

@@ -9,6 +9,42 @@ function formatEvent(name: string, data: string): string {
   return `event: ${name}\n${dataLines.join('')}\n`;
 }
 
+let oddEventId = 0;
+
+/**
+ * The same event in framing that is valid but unusual (WHATWG event-stream): CRLF line ends, no
+ * space after the colon, a comment, an `id:` and a `retry:` line, and the JSON object split
+ * after each comma over several `data:` lines (a client joins them with a newline, which JSON
+ * reads as white space).
+ */
+function formatOddEvent(name: string, data: string): string {
+  const dataLines = splitJson(data).map((line) => `data:${line}\r\n`);
+  oddEventId += 1;
+  return `: relayed\r\nid:${oddEventId}\r\nevent:${name}\r\nretry:10000\r\n${dataLines.join('')}\r\n`;
+}
+
+/** A JSON object's members on lines of their own (still one JSON text once joined with newlines). */
+function splitJson(data: string): string[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(data);
+  } catch {
+    return data.split('\n');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return data.split('\n');
+  const members = Object.entries(parsed).map(([key, value]) => `${JSON.stringify(key)}:${JSON.stringify(value)}`);
+  return ['{', ...members.map((member, index) => (index < members.length - 1 ? `${member},` : member)), '}'];
+}
+
+/** Turns exact framing into odd framing, for connections that asked for it. */
+function reframe(text: string): string {
+  if (text === KEEP_ALIVE) return ':keep-alive\r\n\r\n';
+  const match = /^event: (.*)\n((?:data: .*\n)+)\n$/.exec(text);
+  if (!match) return text;
+  const data = match[2]!.split('\n').filter(Boolean).map((line) => line.slice('data: '.length)).join('\n');
+  return formatOddEvent(match[1]!, data);
+}
+
 const KEEP_ALIVE = ': keep-alive\n\n';
 const COMPLETION_EVENT = 'media_generation_completed';
 
@@ -34,6 +70,7 @@ interface Connection {
   network: SseNetwork | null;
   /** What a buffering proxy holds back until the connection closes. */
   held: string[];
+  framing: 'exact' | 'odd';
   chaosDropAt: number | null;
   /** Heartbeat and unrelated-event timers, cancelled when the connection closes. */
   timers: Set<NodeJS.Timeout>;
@@ -89,6 +126,7 @@ export class SseHub {
       stalled: plan.stall,
       network,
       held: [],
+      framing: faults.sseFraming(),
       chaosDropAt: plan.chaosDropAfterMs === null ? null : openedAt + plan.chaosDropAfterMs,
       timers: new Set(),
     };
@@ -101,6 +139,7 @@ export class SseHub {
     });
     this.scheduleDrop(connection);
     if (connection.stalled) return;
+    if (connection.framing === 'odd') res.write('\uFEFF');
 
     this.send(connection, unrelatedEvent());
     connection.timers.add(timers.every(keepAliveMs, () => this.send(connection, KEEP_ALIVE)));
@@ -117,8 +156,9 @@ export class SseHub {
   }
 
   /** Writes to one subscriber through whatever network it is behind. */
-  private send(connection: Connection, text: string): void {
+  private send(connection: Connection, exact: string): void {
     if (connection.stalled) return;
+    const text = connection.framing === 'odd' ? reframe(exact) : exact;
     if (connection.network === 'buffering') connection.held.push(text);
     else connection.res.write(text);
   }

@@ -168,6 +168,19 @@ describe('delivery behind networks that break the event stream (REL-14)', () => 
     });
   });
 
+  describe('a stream in odd but valid framing', () => {
+    const emulator = brokenStream(null);
+
+    it('is read as a healthy stream: BOM, CRLF, no space after colons, ids, retry lines, split JSON', async () => {
+      emulator().faults.set({ sseFraming: 'odd' });
+      const h = await harness(emulator());
+      await h.service.submit(request(h.folder, 55, 'auto', 2));
+      await savedWithin(h, 2, 3000);
+      assert.equal(h.service.statusReads, 0, 'both completions came over the stream');
+      assert.equal(h.service.liveUpdates.mode, 'stream');
+    });
+  });
+
   describe('a healthy stream', () => {
     const emulator = brokenStream(null);
 

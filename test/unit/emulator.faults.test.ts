@@ -292,6 +292,7 @@ describe('emulator: fault injection', () => {
       sseDropAfterMs: null,
       sseStall: 0,
       sseNetwork: null,
+      sseFraming: 'exact',
       expirePresigned: false,
       downloadBody: 'image',
       slowBodyBytesPerSec: null,

@@ -13,7 +13,7 @@ import * as vscode from 'vscode';
 import type { OxenImageStudioApi } from '../../../src/extension';
 import type { LiveUpdates } from '../../../src/generation/liveUpdates';
 import { emulator } from './support/emulator';
-import { createMarkdown, documentText, extensionApi, generate, waitFor, waitUntilIdle } from './support/extension';
+import { createMarkdown, documentText, extensionApi, generate, pressEnterUntilDone, waitFor, waitUntilIdle } from './support/extension';
 
 /** Oxen's documented poll interval; later images must come within it plus the download. */
 const POLL_MS = 5000;
@@ -167,6 +167,24 @@ describe('every documented delivery mode, end to end (REL-15)', function () {
       } finally {
         await config.update('delivery', undefined, vscode.ConfigurationTarget.Global);
       }
+    }
+  });
+
+  it('oxenImageStudio.delivery applies to the palette: sync, Enter twice, the link lands', async () => {
+    const config = vscode.workspace.getConfiguration('oxenImageStudio');
+    await config.update('delivery', 'sync', vscode.ConfigurationTarget.Global);
+    try {
+      const uri = createMarkdown('delivery/palette-sync.md', 'a sync lighthouse\n');
+      const editor = await vscode.window.showTextDocument(uri);
+      editor.selection = new vscode.Selection(0, 17, 0, 0);
+      await pressEnterUntilDone(vscode.commands.executeCommand('oxenImageStudio.generateImageHere'));
+      await waitFor('the link', () => /!\[a sync lighthouse\]\(.+\.png\)/.test(editor.document.getText()), 20_000);
+      const paths = (await emulator.requests()).map((request) => `${request.method} ${request.path}`);
+      assert.ok(paths.includes('POST /api/ai/images/generate'), paths.join('\n'));
+      assert.ok(!paths.includes('POST /api/ai/queue'), paths.join('\n'));
+    } finally {
+      await config.update('delivery', undefined, vscode.ConfigurationTarget.Global);
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     }
   });
 

@@ -7,20 +7,7 @@ import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { emulator } from './support/emulator';
-import { createMarkdown, extensionApi, PENDING_MARKER, waitFor, waitForState, waitUntilIdle } from './support/extension';
-
-/** Presses Enter in whatever quick input is open until `flow` settles (the model loads in between). */
-async function pressEnterUntilDone<T>(flow: Thenable<T>): Promise<T> {
-  let done = false;
-  const result = Promise.resolve(flow).finally(() => {
-    done = true;
-  });
-  while (!done) {
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    if (!done) await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
-  }
-  return result;
-}
+import { createMarkdown, extensionApi, PENDING_MARKER, pressEnterUntilDone, waitFor, waitForState, waitUntilIdle } from './support/extension';
 
 describe('palette and queue', function () {
   this.timeout(60_000);

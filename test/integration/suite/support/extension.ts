@@ -75,3 +75,16 @@ export async function rejection(promise: Thenable<unknown>): Promise<string> {
 }
 
 export const PENDING_MARKER = 'oxen-image-studio-pending/';
+
+/** Presses Enter in whatever quick input is open until `flow` settles (the model loads in between). */
+export async function pressEnterUntilDone<T>(flow: Thenable<T>): Promise<T> {
+  let done = false;
+  const result = Promise.resolve(flow).finally(() => {
+    done = true;
+  });
+  while (!done) {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    if (!done) await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+  }
+  return result;
+}

@@ -1,7 +1,7 @@
 import { Agent, type Dispatcher, EnvHttpProxyAgent, type FormData, request } from 'undici';
 import { errorFromResponse, type ErrorContext } from './errorMapping';
 import { OxenCancelledError, OxenNetworkError, OxenProtocolError } from './errors';
-import { apiOriginOf, checkDownloadUrl } from './urlPolicy';
+import { apiOriginOf, checkApiRedirect, checkDownloadRedirect, checkDownloadUrl } from './urlPolicy';
 
 export interface TransportTimeouts {
   /** TCP + TLS handshake. */
@@ -23,6 +23,11 @@ export const DEFAULT_TIMEOUTS: TransportTimeouts = {
 
 /** JSON answers larger than this are refused: no legitimate API answer comes close. */
 const MAX_JSON_BYTES = 8 * 1024 * 1024;
+
+/** The statuses that say "ask over there"; 300, 304 and the rest are answers in their own right. */
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+/** Far below the 20-30 of browsers and Python requests: a legitimate chain is one or two hops (REL-13). */
+const MAX_REDIRECTS = 5;
 
 export interface TransportOptions {
   baseUrl: string;
@@ -68,6 +73,32 @@ const TLS_CODES: Record<string, string> = {
   CERT_HAS_EXPIRED: 'the server\'s TLS certificate has expired',
   CERT_NOT_YET_VALID: 'the server\'s TLS certificate is not valid yet',
 };
+
+/** One request as sent; a redirect may change method and body, never add a header. */
+interface Outgoing {
+  method: string;
+  headers: Record<string, string>;
+  body: string | FormData | undefined;
+}
+
+/** Which redirects a kind of request may follow (REL-13, SEC-04). */
+interface RedirectRule {
+  /** The request's subject in a message: "The image download was redirected …". */
+  what: string;
+  /** The URL to ask next; throws when the redirect must not be followed. */
+  target(location: string, from: URL): URL;
+}
+
+/**
+ * What a redirect does to the request, as Python requests decides it: 303 and 302 turn it into a
+ * GET, 301 only a POST; 307 and 308 repeat it exactly, body included.
+ */
+function redirected(outgoing: Outgoing, status: number): Outgoing {
+  const toGet = outgoing.method !== 'HEAD' && (status === 303 || status === 302 || (status === 301 && outgoing.method === 'POST'));
+  if (!toGet) return outgoing;
+  const { 'content-type': _dropped, ...headers } = outgoing.headers;
+  return { method: 'GET', headers, body: undefined };
+}
 
 function errorCode(error: unknown): string | undefined {
   const direct = (error as { code?: unknown })?.code;
@@ -146,8 +177,8 @@ function buildDispatcher(options: TransportOptions, timeouts: TransportTimeouts)
 
 /**
  * The only way the extension talks HTTP. It sends the API key to the configured API origin and
- * nowhere else, follows no redirect (a 3xx is an error, so a key can never ride along to another
- * host), puts a timeout on every phase and turns every failure into an `OxenError`.
+ * nowhere else, follows redirects only where the key cannot ride along to another host (REL-13),
+ * puts a timeout on every phase and turns every failure into an `OxenError`.
  */
 export class OxenTransport {
   readonly apiOrigin: string;
@@ -155,6 +186,10 @@ export class OxenTransport {
   private readonly timeouts: TransportTimeouts;
   private readonly dispatcher: Dispatcher;
   private readonly proxies: ConfiguredProxy[];
+  /** API calls stay on the API origin: a redirect elsewhere would take the key along. */
+  private readonly apiRedirects: RedirectRule;
+  /** Downloads go where storage sends them, over https, with the key only on the API origin. */
+  private readonly downloadRedirects: RedirectRule;
 
   constructor(private readonly options: TransportOptions) {
     this.apiOrigin = apiOriginOf(options.baseUrl);
@@ -162,6 +197,8 @@ export class OxenTransport {
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     this.dispatcher = buildDispatcher(options, this.timeouts);
     this.proxies = configuredProxies(options);
+    this.apiRedirects = { what: 'The request to Oxen', target: (location, from) => checkApiRedirect(location, from, this.apiOrigin) };
+    this.downloadRedirects = { what: 'The image download', target: (location, from) => checkDownloadRedirect(location, from, this.apiOrigin) };
   }
 
   /** A URL under the configured base URL (keeps a base path such as `https://proxy/oxen`). */
@@ -184,17 +221,17 @@ export class OxenTransport {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(init.body);
     }
-    const response = await this.send(url, method, headers, body, signal, init.signal);
+    const response = await this.sendFollowing(url, { method, headers, body }, this.apiRedirects, signal, init.signal);
     const text = await this.readText(response, signal, init.signal);
-    if (response.status < 200 || response.status >= 300) {
-      throw errorFromResponse(response.status, response.headers, text, init.context);
+    if (response.statusCode < 200 || response.statusCode >= 300) {
+      throw errorFromResponse(response.statusCode, response.headers, text, init.context);
     }
     if (text.trim() === '') return {};
     try {
       return JSON.parse(text);
     } catch {
       throw new OxenProtocolError(`Oxen answered ${method} ${path} with something that is not JSON.`, {
-        status: response.status,
+        status: response.statusCode,
       });
     }
   }
@@ -207,33 +244,35 @@ export class OxenTransport {
     const url = this.apiUrl(path, init.query);
     const deadline = AbortSignal.timeout(this.timeouts.requestMs);
     const signal = init.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
-    const response = await this.send(url, method, { accept: 'application/json' }, form, signal, init.signal);
+    const outgoing = { method, headers: { accept: 'application/json' }, body: form };
+    const response = await this.sendFollowing(url, outgoing, this.apiRedirects, signal, init.signal);
     const text = await this.readText(response, signal, init.signal);
-    if (response.status < 200 || response.status >= 300) {
-      throw errorFromResponse(response.status, response.headers, text, init.context);
+    if (response.statusCode < 200 || response.statusCode >= 300) {
+      throw errorFromResponse(response.statusCode, response.headers, text, init.context);
     }
     try {
       return text.trim() === '' ? {} : JSON.parse(text);
     } catch {
-      throw new OxenProtocolError(`Oxen answered ${method} ${path} with something that is not JSON.`, { status: response.status });
+      throw new OxenProtocolError(`Oxen answered ${method} ${path} with something that is not JSON.`, { status: response.statusCode });
     }
   }
 
   /** Opens a long-lived response (SSE): no body idle timeout, the caller runs a watchdog. */
   async openStream(path: string, signal: AbortSignal): Promise<StreamedResponse> {
     const url = this.apiUrl(path);
-    const response = await this.send(url, 'GET', { accept: 'text/event-stream', 'cache-control': 'no-cache' }, undefined, signal, signal, 0);
-    return this.streamed(response);
+    const outgoing = { method: 'GET', headers: { accept: 'text/event-stream', 'cache-control': 'no-cache' }, body: undefined };
+    return this.streamed(await this.sendFollowing(url, outgoing, this.apiRedirects, signal, signal, 0));
   }
 
   /**
-   * Streams a result file. The key is attached only when the URL is on the API origin (the
-   * `result_url` fallback); presigned storage URLs get no Authorization header (SEC-04).
+   * Streams a result file, through up to 5 redirects. The key is attached only to a hop on the API
+   * origin (the `result_url` fallback); presigned storage URLs get no Authorization header (SEC-04).
+   * The status is the last hop's, so an expired URL at the end of a chain still reads as expired.
    */
   async download(rawUrl: string, signal: AbortSignal): Promise<StreamedResponse> {
     const url = checkDownloadUrl(rawUrl, this.apiOrigin);
-    const response = await this.send(url, 'GET', { accept: 'image/*' }, undefined, signal, signal);
-    return this.streamed(response);
+    const outgoing = { method: 'GET', headers: { accept: 'image/*' }, body: undefined };
+    return this.streamed(await this.sendFollowing(url, outgoing, this.downloadRedirects, signal, signal));
   }
 
   async close(): Promise<void> {
@@ -249,26 +288,59 @@ export class OxenTransport {
     };
   }
 
-  private async send(
-    url: URL,
-    method: string,
-    headers: Record<string, string>,
-    body: string | FormData | undefined,
+  /**
+   * Sends the request and follows the redirects `rule` allows. Every hop is a new request built
+   * from `first`'s own headers, so nothing a server said travels on, and `send` decides the key
+   * per hop. A refused redirect fails without status: it is the server's doing, not an expired URL.
+   */
+  private async sendFollowing(
+    first: URL,
+    outgoing: Outgoing,
+    rule: RedirectRule,
     signal: AbortSignal,
     callerSignal: AbortSignal | undefined,
     bodyTimeout?: number,
-  ): Promise<Dispatcher.ResponseData & { status: number }> {
-    const allHeaders: Record<string, string> = { ...headers, 'user-agent': this.options.userAgent };
+  ): Promise<Dispatcher.ResponseData> {
+    const visited = new Set<string>();
+    let url = first;
+    let request = outgoing;
+    for (let redirects = 0; ; redirects++) {
+      visited.add(url.href);
+      const response = await this.send(url, request, signal, callerSignal, bodyTimeout);
+      if (!REDIRECT_STATUSES.has(response.statusCode)) return response;
+      // Read no further: a redirect's body is for people, and an unread one would hold its socket.
+      discardBody(response.body);
+      const location = [response.headers.location].flat()[0];
+      if (!location) {
+        throw new OxenProtocolError(`${rule.what} was redirected (HTTP ${response.statusCode}) by ${url.host} without a Location.`);
+      }
+      const next = rule.target(location, url);
+      if (visited.has(next.href)) throw new OxenProtocolError(`${rule.what} was redirected to a loop at ${next.host}.`);
+      if (redirects === MAX_REDIRECTS) {
+        throw new OxenProtocolError(`${rule.what} went through more than ${MAX_REDIRECTS} redirects, the last to ${next.host}.`);
+      }
+      request = redirected(request, response.statusCode);
+      url = next;
+    }
+  }
+
+  private async send(
+    url: URL,
+    outgoing: Outgoing,
+    signal: AbortSignal,
+    callerSignal: AbortSignal | undefined,
+    bodyTimeout?: number,
+  ): Promise<Dispatcher.ResponseData> {
+    const headers: Record<string, string> = { ...outgoing.headers, 'user-agent': this.options.userAgent };
     if (url.origin === this.apiOrigin) {
       const key = await this.options.getApiKey();
-      if (key) allHeaders.authorization = `Bearer ${key}`;
+      if (key) headers.authorization = `Bearer ${key}`;
     }
-    let response: Dispatcher.ResponseData;
     try {
-      response = await request(url, {
-        method: method as Dispatcher.HttpMethod,
-        headers: allHeaders,
-        body,
+      return await request(url, {
+        method: outgoing.method as Dispatcher.HttpMethod,
+        headers,
+        body: outgoing.body,
         signal,
         dispatcher: this.dispatcher,
         ...(bodyTimeout === undefined ? {} : { bodyTimeout }),
@@ -276,13 +348,6 @@ export class OxenTransport {
     } catch (error) {
       throw this.networkError(error, signal, callerSignal);
     }
-    if (response.statusCode >= 300 && response.statusCode < 400) {
-      discardBody(response.body);
-      throw new OxenProtocolError(`Oxen answered with a redirect (HTTP ${response.statusCode}), which is not followed.`, {
-        status: response.statusCode,
-      });
-    }
-    return Object.assign(response, { status: response.statusCode });
   }
 
   private async readText(response: Dispatcher.ResponseData, signal: AbortSignal, callerSignal: AbortSignal | undefined): Promise<string> {

@@ -1,3 +1,4 @@
+import { downloadRedirect, type Redirect } from './downloads';
 import { seededRandom, type Random } from './random';
 
 export interface HttpErrorFault {
@@ -55,14 +56,32 @@ export interface FaultConfig {
   slowBodyBytesPerSec: number | null;
   /** Images grow to at least this size with a private ancillary chunk (still a valid PNG). */
   imagePadBytes: number;
+  /**
+   * Image downloads, presigned URL and `result_url` alike, are redirected before the image, as
+   * object stores and CDNs do (REL-13): 'chain' through `hops` redirects to presigned URLs (from
+   * `result_url`, a freshly signed one); 'loop' back and forth between two URLs; 'to-http' to
+   * plain http on a host that does not exist.
+   */
+  redirects: DownloadRedirects | null;
+  /** The next `times` POST /api/ai/images/generate answer `status` to the same path, here or on the storage origin. */
+  apiRedirect: ApiRedirect | null;
   chaos: null | ChaosConfig;
+}
+
+export const REDIRECT_STATUSES = [301, 302, 303, 307, 308] as const;
+export type RedirectStatus = (typeof REDIRECT_STATUSES)[number];
+export type DownloadRedirects = { kind: 'chain'; hops: number } | { kind: 'loop' } | { kind: 'to-http' };
+export interface ApiRedirect {
+  to: 'same-origin' | 'other-origin';
+  status: RedirectStatus;
+  times: number;
 }
 
 export type SseNetwork = 'buffering' | 'captive-portal' | 'wrong-content-type' | 'filter-completions';
 export const SSE_NETWORKS: readonly SseNetwork[] = ['buffering', 'captive-portal', 'wrong-content-type', 'filter-completions'];
 
 /** How many faults fired since the last reset, by kind (a chaos run's figures). */
-export type InjectedCounts = Partial<Record<'httpError' | 'http5xx' | 'http429' | 'resetAfterEnqueue' | 'sseStall' | 'sseDrop' | 'expiredUrl' | 'slowBody', number>>;
+export type InjectedCounts = Partial<Record<'httpError' | 'http5xx' | 'http429' | 'resetAfterEnqueue' | 'sseStall' | 'sseDrop' | 'expiredUrl' | 'slowBody' | 'redirect', number>>;
 
 export interface FaultController {
   set(partial: Partial<FaultConfig>): void;
@@ -83,6 +102,8 @@ const NO_FAULTS: FaultConfig = {
   downloadBody: 'image',
   slowBodyBytesPerSec: null,
   imagePadBytes: 0,
+  redirects: null,
+  apiRedirect: null,
   chaos: null,
 };
 
@@ -107,6 +128,8 @@ export interface DownloadPlan {
   body: FaultConfig['downloadBody'];
   bytesPerSec: number | null;
   padToBytes: number;
+  /** The redirect this request gets instead of the image, if any; `next` is the file's fresh URL. */
+  redirect(current: URL, next: URL): Redirect | null;
 }
 
 /**
@@ -224,12 +247,23 @@ export class FaultInjector implements FaultController {
   }
 
   downloadPlan(): DownloadPlan {
+    const redirects = this.config.redirects;
     const chaosSlow = this.count('slowBody', this.chaosHits((chaos) => chaos.slowBodyRate) && this.config.slowBodyBytesPerSec === null);
     return {
       body: this.config.downloadBody,
       bytesPerSec: this.config.slowBodyBytesPerSec ?? (chaosSlow ? CHAOS_SLOW_BYTES_PER_SEC : null),
       padToBytes: this.config.imagePadBytes,
+      redirect: (current, next) => redirects && this.count('redirect', downloadRedirect(redirects, current, next)),
     };
+  }
+
+  /** Counted down like `httpErrors`; null once the entries are used up. */
+  takeApiRedirect(): ApiRedirect | null {
+    const redirect = this.config.apiRedirect;
+    if (!redirect) return null;
+    redirect.times -= 1;
+    if (redirect.times <= 0) this.config.apiRedirect = null;
+    return this.count('redirect', { ...redirect });
   }
 }
 
@@ -253,6 +287,24 @@ function isHttpErrorFault(value: unknown): boolean {
     Number.isInteger(status) && (status as number) >= 100 && (status as number) <= 599 &&
     (retryAfter === undefined || typeof retryAfter === 'string') &&
     (body === undefined || typeof body === 'string') &&
+    Number.isInteger(times) && (times as number) >= 1
+  );
+}
+
+function isDownloadRedirects(value: unknown): boolean {
+  if (!isRecord(value)) return false;
+  const { kind, ...rest } = value;
+  if (kind === 'chain') return Object.keys(rest).length === 1 && Number.isInteger(rest.hops) && (rest.hops as number) >= 1;
+  return (kind === 'loop' || kind === 'to-http') && Object.keys(rest).length === 0;
+}
+
+function isApiRedirect(value: unknown): boolean {
+  if (!isRecord(value)) return false;
+  const { to, status, times, ...extra } = value;
+  return (
+    Object.keys(extra).length === 0 &&
+    (to === 'same-origin' || to === 'other-origin') &&
+    REDIRECT_STATUSES.includes(status as RedirectStatus) &&
     Number.isInteger(times) && (times as number) >= 1
   );
 }
@@ -286,6 +338,14 @@ const FIELD_RULES: Record<keyof FaultConfig, FieldRule> = {
     expected: 'null or a positive number',
   },
   imagePadBytes: { valid: isCount, expected: 'a non-negative integer' },
+  redirects: {
+    valid: (value) => value === null || isDownloadRedirects(value),
+    expected: 'null, {kind: "chain", hops (>= 1)}, {kind: "loop"} or {kind: "to-http"}',
+  },
+  apiRedirect: {
+    valid: (value) => value === null || isApiRedirect(value),
+    expected: `null or {to ("same-origin" or "other-origin"), status (${REDIRECT_STATUSES.join(', ')}), times (>= 1)}`,
+  },
   chaos: {
     valid: (value) => value === null || isChaos(value),
     expected: 'null or {seed (integer) and every rate (0..1): sseDropRate, http5xxRate, http429Rate, slowBodyRate, expiredUrlRate, resetAfterEnqueueRate, stallRate}',

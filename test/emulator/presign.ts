@@ -10,7 +10,8 @@ export class Presigner {
   private readonly secret = randomBytes(32);
 
   constructor(
-    private readonly storageUrl: string,
+    /** The storage origin, e.g. `http://localhost:PORT`. */
+    readonly storageUrl: string,
     private readonly ttlMs: number,
   ) {}
 

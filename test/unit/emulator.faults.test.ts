@@ -298,6 +298,8 @@ describe('emulator: fault injection', () => {
       slowBodyBytesPerSec: null,
       imagePadBytes: 0,
       chaos: null,
+      redirects: null,
+      apiRedirect: null,
     });
   });
 });

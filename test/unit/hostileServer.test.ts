@@ -197,28 +197,34 @@ describe('hostile server: REST answers (SEC-10, REL-10)', () => {
     });
   });
 
-  it('follows no redirect: not to another origin, not to file: or data: URLs (SEC-04, SEC-10)', async () => {
+  it('follows no redirect off the API origin, nor to file: or data: URLs (SEC-04, SEC-10, REL-13)', async () => {
     const front = await frontFor(emulator());
     const client = clientFor(front.url);
     const folder = await newFolder();
     const elsewhere = await startCaptureServer((_, response) => json(response, 200, '[]'));
     try {
-      const targets = [`${elsewhere.url.replace('127.0.0.1', 'localhost')}/api/ai/models`, 'file:///etc/passwd', 'data:application/json,[]'];
+      const frontHost = new URL(front.url).host.replace(/\./g, '\\.');
+      const elsewhereHost = `localhost:${new URL(elsewhere.url).port}`;
+      const targets = [
+        { location: `http://${elsewhereHost}/api/ai/models`, named: `another host \\(${elsewhereHost}\\)` },
+        { location: 'file:///etc/passwd', named: 'a "file:" URL' },
+        { location: 'data:application/json,[]', named: 'a "data:" URL' },
+      ];
       for (const status of [301, 302, 303, 307, 308]) {
-        for (const location of targets) {
+        for (const { location, named } of targets) {
           front.arm('/api/ai/models', (_, response) => {
             response.writeHead(status, { location });
             response.end();
           });
-          await rejectsWith(client.listModels(), OxenProtocolError, new RegExp(`redirect \\(HTTP ${status}\\), which is not followed`));
+          await rejectsWith(client.listModels(), OxenProtocolError, new RegExp(`^Oxen \\(${frontHost}\\) redirected the request to ${named}, which is not followed`));
         }
       }
-      // A download URL that redirects is refused the same way, and leaves no file.
+      // A download URL that redirects to a file is refused, names the host that sent it there, and leaves no file.
       front.arm('/hostile/', (_, response) => {
         response.writeHead(302, { location: 'file:///etc/passwd' });
         response.end();
       });
-      await rejectsWith(download(client, `${front.url}/hostile/image.png`, folder), OxenProtocolError, /redirect \(HTTP 302\), which is not followed/);
+      await rejectsWith(download(client, `${front.url}/hostile/image.png`, folder), OxenProtocolError, new RegExp(`redirected by ${frontHost} to a "file:" URL; refused`));
       assert.deepEqual(await fs.readdir(folder), []);
       assert.equal(elsewhere.requests.length, 0, 'the other origin never saw a request');
     } finally {

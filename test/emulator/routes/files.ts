@@ -28,7 +28,8 @@ export const fileRoutes: Route[] = [
       if (!generation?.resultUrl || !png || new URL(generation.resultUrl).pathname !== path) {
         throw new ApiError(404, 'resource_not_found', 'File not found');
       }
-      return sendImage(res, png, ctx.faults.downloadPlan(), ctx.timers);
+      // Where a redirect fault points: the object store, with a fresh signature, as Oxen's file API would.
+      return sendImage(res, png, ctx.faults.downloadPlan(), ctx.timers, ctx.presigner.urlFor(id));
     },
   },
 ];

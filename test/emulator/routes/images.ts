@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { hopOf, sendRedirect, withHop } from '../downloads';
 import { invalidParams } from '../errors';
 import { parseJsonObject, sendJson } from '../http';
 import { pictureSeed, renderModelOutput, runFailure } from '../modelRun';
@@ -15,7 +16,15 @@ export const imageRoutes: Route[] = [
   {
     method: 'POST',
     pattern: /^\/api\/ai\/images\/generate$/,
-    async handle(ctx, { res, body }) {
+    async handle(ctx, { req, res, body }) {
+      // As a front door would redirect: before the request is read, let alone checked.
+      const redirect = ctx.faults.takeApiRedirect();
+      if (redirect) {
+        const here = new URL(req.url ?? '/', ctx.apiUrl);
+        const sameOrigin = redirect.to === 'same-origin';
+        const target = withHop(new URL(here.pathname + here.search, sameOrigin ? ctx.apiUrl : ctx.presigner.storageUrl), hopOf(here) + 1);
+        return sendRedirect(res, { status: redirect.status, location: sameOrigin ? target.pathname + target.search : target.href });
+      }
       const request = parseJsonObject(body);
       const model = requireImageModel(ctx.catalog, request.model, 400);
       const { model: _model, response_format: responseFormat = 'url', ...params } = request;

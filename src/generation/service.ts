@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import type { GenerationRow, OxenClient } from '../oxen/client';
 import {
   OxenCancelledError,
@@ -28,6 +29,7 @@ import { ResultSaver } from './resultSaver';
 import type { SaverFileSystem } from './saverFileSystem';
 import { findSubmittedRows } from './submissionMatcher';
 import { cleanStaleTempFiles, tempPathFor } from './tempFiles';
+import { formatWait, StepTimeoutError, withinBound } from './timeBound';
 import type { LiveUpdates } from './liveUpdates';
 import { GenerationTracker, type GenerationSignal, type TrackerOptions } from './tracker';
 
@@ -65,6 +67,11 @@ export interface GenerationServiceOptions {
   downloadConcurrency?: number;
   /** Where results are written: node's file system unless a test injects faults. */
   fileSystem?: SaverFileSystem;
+  /**
+   * REL-16: how long one result handler may take with one outcome (default 30 s). Past it, a saved
+   * image is set aside as a retryable 'stuck' failure and the other generations go on.
+   */
+  handlerTimeoutMs?: number;
   /** How long an unconfirmed enqueue keeps being looked for before it is reported. */
   unresolvedDeadlineMs?: number;
   unresolvedRetryMs?: number;
@@ -81,6 +88,10 @@ const RATE_LIMIT_ATTEMPTS = 4;
 const MAX_RESENDS = 3;
 const RATE_LIMIT_DEFAULT_WAIT_MS = 1000;
 const RATE_LIMIT_MAX_WAIT_MS = 30_000;
+/** REL-16: the default bound of one result handler on one outcome. */
+const HANDLER_TIMEOUT_MS = 30_000;
+/** A saved image whose result handling stalled: Retry delivers the saved file again. */
+const STUCK_KIND = 'stuck';
 
 /** REL-15: a blocking request has no id before its answer, so a reload cannot recover it. */
 const SYNC_INTERRUPTED: FailureInfo = {
@@ -115,6 +126,15 @@ function failureFrom(error: unknown, retryable = false): FailureInfo {
   if (error instanceof OxenError) return { kind: error.kind, message: error.message, retryable };
   const message = error instanceof Error ? error.message : String(error);
   return fileSystemFailure(error, retryable) ?? { kind: 'unexpected', message, retryable };
+}
+
+/** REL-16: a saved image whose handling did not finish in time; what was waited on, and that Retry runs it again. */
+function stuckFailure(file: string, stuck: StepTimeoutError): FailureInfo {
+  return {
+    kind: STUCK_KIND,
+    message: `The image was saved as ${file}, but handling it got no answer from ${stuck.step} within ${formatWait(stuck.waitedMs)}. Retry will try again.`,
+    retryable: true,
+  };
 }
 
 /** Oxen's reason for a failed generation, classified so the UI can offer the right action. */
@@ -337,6 +357,7 @@ export class GenerationService {
     if (submission) return this.resendSubmission(submission);
     const found = this.journal.findGeneration(id);
     if (!found || found.generation.state !== 'failed' || !found.generation.failure?.retryable) return false;
+    if (this.redeliverSetAside(found.submission, found.generation)) return true;
     await this.journal.update(found.submission.id, () => {
       found.generation.state = 'downloading';
       found.generation.failure = undefined;
@@ -657,20 +678,29 @@ export class GenerationService {
     if (submission.delivery === 'sync' && !generation.urls?.length && !inline) {
       return this.finish(submission, generation, { state: 'failed', failure: SYNC_LOST });
     }
-    return this.downloadLimit.run(async () => {
-      const controller = new AbortController();
-      this.downloads.set(generation.id, controller);
-      try {
-        const file = await this.saver.save(submission, generation, controller.signal, inline);
-        await this.finish(submission, generation, { state: 'saved', file });
-      } catch (error) {
-        if (this.disposed) return; // stays 'downloading' in the journal and restarts on resume
-        this.options.log?.(`Saving generation ${generation.id} failed: ${(error as Error).message}`);
-        await this.finish(submission, generation, { state: 'failed', failure: failureFrom(error, !(error instanceof OxenCancelledError)) });
-      } finally {
-        this.downloads.delete(generation.id);
-      }
-    });
+    // Only the save holds a download slot: handling the outcome must not keep other downloads waiting (REL-16).
+    return this.downloadLimit
+      .run(() => this.save(submission, generation, inline))
+      .then((outcome) => (outcome ? this.finish(submission, generation, outcome) : undefined));
+  }
+
+  /** Downloads and places one image; undefined when the service shut down meanwhile. */
+  private async save(
+    submission: SubmissionRecord,
+    generation: GenerationEntry,
+    inline: Buffer | undefined,
+  ): Promise<{ state: 'saved'; file: string } | { state: 'failed'; failure: FailureInfo } | undefined> {
+    const controller = new AbortController();
+    this.downloads.set(generation.id, controller);
+    try {
+      return { state: 'saved', file: await this.saver.save(submission, generation, controller.signal, inline) };
+    } catch (error) {
+      if (this.disposed) return undefined; // stays 'downloading' in the journal and restarts on resume
+      this.options.log?.(`Saving generation ${generation.id} failed: ${(error as Error).message}`);
+      return { state: 'failed', failure: failureFrom(error, !(error instanceof OxenCancelledError)) };
+    } finally {
+      this.downloads.delete(generation.id);
+    }
   }
 
   private async finish(
@@ -689,26 +719,66 @@ export class GenerationService {
     await this.deliver(submission, generation);
   }
 
-  /** Runs every handler, then lets the journal forget what is fully handled. */
+  /**
+   * Runs every handler, each within its bound, then lets the journal forget what is fully handled.
+   * A saved image whose handling stalled is set aside as a retryable failure instead (REL-16).
+   */
   private async deliver(submission: SubmissionRecord, generation: GenerationEntry | undefined): Promise<void> {
     // Shut down: the journal keeps the outcome and the next service (the reloaded window) delivers it.
     if (this.disposed) return;
     const event = this.terminalEvent(submission, generation);
     if (!event) return;
-    for (const handler of this.handlers) {
-      try {
-        await handler(event);
-      } catch (error) {
-        this.options.log?.(`A result handler failed: ${(error as Error).message}`);
-      }
-    }
+    const stuck = await this.runHandlers(event);
     if (this.disposed) return;
+    if (stuck) {
+      const what = `Result handling for ${event.generationId ? `generation ${event.generationId}` : `submission ${submission.id}`} is stuck in ${stuck.step} after ${formatWait(stuck.waitedMs)}`;
+      if (generation && event.type === 'saved') {
+        this.options.log?.(`${what}; set aside as a retryable failure.`);
+        this.inlineImages.delete(generation.id); // the image is on disk
+        await this.finish(submission, generation, { state: 'failed', failure: stuckFailure(event.file, stuck) });
+        return;
+      }
+      const retryable = event.type === 'failed' && event.failure.retryable;
+      this.options.log?.(`${what}; moving on (${retryable ? 'it stays retryable' : `the outcome was ${event.type}, nothing to retry`}).`);
+    }
     if (generation && !(generation.state === 'failed' && generation.failure?.retryable)) {
       submission.generations = submission.generations.filter((entry) => entry !== generation);
       this.inlineImages.delete(generation.id);
     }
     if (!generation) submission.generations = [];
     await this.pruneOrPersist(submission);
+  }
+
+  /**
+   * Every handler in turn, each within the handler bound; one that throws is logged and the next
+   * runs. Returns the first stall: the bound passing, or a handler's own step bound (the UI's).
+   */
+  private async runHandlers(event: TerminalEvent): Promise<StepTimeoutError | undefined> {
+    const bound = this.options.handlerTimeoutMs ?? HANDLER_TIMEOUT_MS;
+    let stuck: StepTimeoutError | undefined;
+    let index = 0;
+    for (const handler of this.handlers) {
+      index++;
+      const step = handler.name ? `the result handler "${handler.name}"` : `result handler ${index}`;
+      try {
+        await withinBound(step, bound, () => handler(event));
+      } catch (error) {
+        if (error instanceof StepTimeoutError) stuck ??= error;
+        else this.options.log?.(`A result handler failed: ${(error as Error).message}`);
+      }
+    }
+    return stuck;
+  }
+
+  /**
+   * Retry of a saved image set aside as stuck: its saved event is delivered again rather than
+   * downloaded a second time. False when it is not one, or its file is gone (then it is downloaded).
+   */
+  private redeliverSetAside(submission: SubmissionRecord, generation: GenerationEntry): boolean {
+    const file = generation.file;
+    if (generation.failure?.kind !== STUCK_KIND || !file || !existsSync(file)) return false;
+    void this.finish(submission, generation, { state: 'saved', file }); // 'saved' at once: a second Retry finds nothing
+    return true;
   }
 
   private terminalEvent(submission: SubmissionRecord, generation: GenerationEntry | undefined): TerminalEvent | undefined {

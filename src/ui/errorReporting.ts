@@ -69,6 +69,8 @@ function messageForKind(kind: string, detail: string): string {
         'The connection broke before Oxen answered, so the image may have been made and billed without reaching you; a synchronous request has no id to look it up by. Choose Retry to generate it again. ({0})',
         detail,
       );
+    case 'stuck':
+      return vscode.l10n.t('The image was saved, but putting it in place took too long, so it was set aside. Choose Retry to finish. ({0})', detail);
     case 'sync-lost':
       return vscode.l10n.t('The image arrived, but the window closed before it was saved, and Oxen keeps no copy of a synchronous answer. Generate it again.');
     default:

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { GenerationView, TerminalEvent } from '../generation/generationEvents';
 import type { GenerationService } from '../generation/service';
+import { withinBound } from '../generation/timeBound';
 import type { HistoryEntry, HistoryStore } from '../host/historyStore';
 import type { Log } from '../host/log';
 import { describeFailure, showError, type Action } from './errorReporting';
@@ -16,7 +17,15 @@ export interface ResultHandlerDependencies {
   history: HistoryStore;
   waiters: RequestWaiters;
   log: Log;
+  /** REL-16: how long one step (history, a link edit, a file move) may take; default 10 s. */
+  stepTimeoutMs?: number;
 }
+
+/**
+ * Well within the service's 30 s bound per handler, and above what a healthy step takes: a link
+ * edit VS Code keeps refusing as stale is retried for 5 s (placeholders.ts), then saved.
+ */
+const STEP_TIMEOUT_MS = 10_000;
 
 function eventKey(event: TerminalEvent): string {
   return event.generationId ?? event.submission.id;
@@ -24,6 +33,10 @@ function eventKey(event: TerminalEvent): string {
 
 function viewKey(view: GenerationView): string {
   return view.generationId ?? view.submissionId;
+}
+
+function documentName(documentUri: string): string {
+  return vscode.workspace.asRelativePath(vscode.Uri.parse(documentUri), false);
 }
 
 function promptOf(event: TerminalEvent): string {
@@ -35,7 +48,9 @@ function promptOf(event: TerminalEvent): string {
  * What happens when a generation ends, whoever started it and even after a reload: the saved
  * image is recorded in the history and linked where the placeholder is (or the user is told
  * where it went); a failure or cancel removes the placeholder and says why. Outcomes are handled
- * one at a time, so the images of one request never race for the same placeholder.
+ * one at a time, so the images of one request never race for the same placeholder. Each step is
+ * time-bounded (REL-16): a stalled one ends this outcome's handling with a StepTimeoutError naming
+ * it (the service sets the outcome aside as retryable), and the next outcome goes on.
  */
 export class ResultHandler {
   private queue: Promise<void> = Promise.resolve();
@@ -62,7 +77,10 @@ export class ResultHandler {
   }
 
   private async onSaved(event: Extract<TerminalEvent, { type: 'saved' }>, target: RequestTarget | undefined): Promise<void> {
-    const saved = target?.replacesFile ? await replaceRegeneratedFile(event.file, target.replacesFile, this.deps.log) : event.file;
+    const { replacesFile } = target ?? {};
+    const saved = replacesFile
+      ? await this.step(`moving the new image over ${vscode.workspace.asRelativePath(replacesFile)}`, () => replaceRegeneratedFile(event.file, replacesFile, this.deps.log))
+      : event.file;
     const file = vscode.Uri.file(saved);
     const workspaceFolder = vscode.workspace.getWorkspaceFolder(file);
     const prompt = promptOf(event);
@@ -77,10 +95,10 @@ export class ResultHandler {
       created: new Date(event.submission.createdAt).toISOString(),
       ...(forDocument ? { document: vscode.workspace.asRelativePath(vscode.Uri.parse(forDocument), false) } : {}),
     };
-    await this.deps.history.record(entry);
+    await this.step('recording history', () => this.deps.history.record(entry));
     this.deps.log.info(`Generation ${event.generationId} saved as ${saved}.`);
     if (saved === target?.replacesFile) {
-      await forgetReplacedEntries(this.deps.history, entry);
+      await this.step('updating history', () => forgetReplacedEntries(this.deps.history, entry));
       vscode.window.setStatusBarMessage(vscode.l10n.t('Regenerated {0}.', entry.file), 5000);
       return;
     }
@@ -93,9 +111,15 @@ export class ResultHandler {
       linkPathStyle: target.linkPathStyle,
     });
     if (documentUri) {
+      const name = documentName(documentUri);
+      const last = !this.othersPending(event);
       // Delivered again after a reload that came after the link was written: only what is left to do.
-      if ((await placeLink(documentUri, target.token, link, !this.othersPending(event))) || (await documentContains(documentUri, link))) {
-        if (target.replacesLink) await dropReplacedLink(documentUri, target.replacesLink, link);
+      const placed =
+        (await this.step(`placing the link in ${name}`, () => placeLink(documentUri, target.token, link, last))) ||
+        (await this.step(`reading ${name}`, () => documentContains(documentUri, link)));
+      if (placed) {
+        const { replacesLink } = target;
+        if (replacesLink) await this.step(`removing the replaced link in ${name}`, () => dropReplacedLink(documentUri, replacesLink, link));
         return;
       }
     }
@@ -103,7 +127,10 @@ export class ResultHandler {
   }
 
   private async onNotSaved(event: Exclude<TerminalEvent, { type: 'saved' }>, target: RequestTarget | undefined): Promise<void> {
-    if (target?.documentUri && !this.othersPending(event)) await removePlaceholder(target.documentUri, target.token);
+    const documentUri = target?.documentUri;
+    if (documentUri && !this.othersPending(event)) {
+      await this.step(`removing the placeholder in ${documentName(documentUri)}`, () => removePlaceholder(documentUri, target.token));
+    }
     if (event.type === 'cancelled') {
       this.deps.log.info(`Generation ${event.generationId} cancelled.`);
       if (target?.documentUri || target?.announce) void vscode.window.showInformationMessage(vscode.l10n.t('Image generation cancelled: {0}', promptOf(event)));
@@ -113,6 +140,11 @@ export class ResultHandler {
     showError(describeFailure(event.failure), event.failure.retryable ? this.retryActions(event) : []);
   }
 
+  /** One step of handling an outcome, bounded so a stalled one cannot hold back every later outcome (REL-16). */
+  private step<T>(name: string, work: () => Thenable<T>): Promise<T> {
+    return withinBound(name, this.deps.stepTimeoutMs ?? STEP_TIMEOUT_MS, work);
+  }
+
   /**
    * A download that failed after Oxen made (and billed) the image can be tried again, and so can
    * a sync request that never got its answer (it is sent again).
@@ -120,7 +152,8 @@ export class ResultHandler {
   private retryActions(event: Extract<TerminalEvent, { type: 'failed' }>): Action[] {
     const id = eventKey(event);
     return [
-      { title: event.generationId ? vscode.l10n.t('Retry Download') : vscode.l10n.t('Retry'), run: () => this.deps.service.retry(id) },
+      // A stuck outcome's image is saved already: Retry handles it again, it downloads nothing (REL-16).
+      { title: event.generationId && event.failure.kind !== 'stuck' ? vscode.l10n.t('Retry Download') : vscode.l10n.t('Retry'), run: () => this.deps.service.retry(id) },
       { title: vscode.l10n.t('Dismiss'), run: () => this.deps.service.dismiss(id) },
     ];
   }

@@ -6,13 +6,16 @@
  * that succeeded at Oxen is exactly one valid image carrying its metadata, every requested link is
  * there once, no temp file is left, and the key set through Set API Key is nowhere on disk.
  *
- * OXEN_CHAOS_SEED picks another seed (printed, so a failing run can be replayed).
+ * OXEN_CHAOS_SEED picks another seed (printed, so a failing run can be replayed). OXEN_CHAOS_FAULTS,
+ * a JSON fault patch (`{"sseDropAfterMs":3100}`, `{"redirects":{"kind":"chain","hops":2}}`), is laid
+ * over the run's own faults: `npm run soak` (test/integration/soak.ts) mixes network faults in so.
  */
 import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { GenerationView } from '../../../src/generation/generationEvents';
 import { PNG_TEXT_KEYWORD, readPngText } from '../../../src/assets/pngText';
 import { seededRandom } from '../../emulator/random';
 import { PNG_SIGNATURE, readPng } from '../../emulator/testing/pngReader';
@@ -21,6 +24,8 @@ import { createMarkdown, EXTENSION_ID, extensionApi, generate, PENDING_MARKER, w
 import { filesUnder, settingsText } from './support/secretLeaks';
 
 const SEED = Number(process.env.OXEN_CHAOS_SEED ?? 20261123);
+/** Extra faults for this run (REL-16 soak); each is switched off again (null) when the run is done. */
+const EXTRA_FAULTS = JSON.parse(process.env.OXEN_CHAOS_FAULTS ?? '{}') as Record<string, unknown>;
 const GENERATIONS = 300;
 /** Requests awaited at once; each holds up to 3 generations. */
 const IN_FLIGHT = 24;
@@ -30,6 +35,11 @@ const PROMPT_PREFIX = 'chaos scale';
 const DOCUMENTS = ['chaos-page.md', 'chaos/page.md', 'chaos/deeper/page.md', 'chaos/deeper/still/page.md'];
 const SLOT_LABEL = (slot: number) => `Slot ${slot}: `;
 const TEMP_NAME = /^\.oxen-image-studio-|\.part$/;
+/**
+ * A run takes 30-60 s; past this the requests still waiting and the journal's entries are reported
+ * (REL-16), before mocha's timeout would say only that time ran out.
+ */
+const GENERATE_DEADLINE_MS = 170_000;
 
 interface PlannedRequest {
   prompt: string;
@@ -92,16 +102,42 @@ async function runOne(request: PlannedRequest): Promise<Outcome> {
   }
 }
 
-/** Keeps IN_FLIGHT requests running until all are done. */
-async function runAll(requests: PlannedRequest[]): Promise<Outcome[]> {
+/** Keeps IN_FLIGHT requests running until all are done; `running` holds the prompts of those under way. */
+async function runAll(requests: PlannedRequest[], running: Set<string>): Promise<Outcome[]> {
   const outcomes: Outcome[] = [];
   let next = 0;
   await Promise.all(
     Array.from({ length: IN_FLIGHT }, async () => {
-      while (next < requests.length) outcomes.push(await runOne(requests[next++]!));
+      while (next < requests.length) {
+        const request = requests[next++]!;
+        running.add(request.prompt);
+        outcomes.push(await runOne(request));
+        running.delete(request.prompt);
+      }
     }),
   );
   return outcomes;
+}
+
+/** What the journal still holds, one line per generation (state, and the failure's kind and message). */
+function pendingWork(views: GenerationView[]): string {
+  const lines = views.map(
+    (view) => `  ${view.generationId ?? `submission ${view.submissionId}`} "${view.prompt}": ${view.state}${view.failure ? ` (${view.failure.kind}: ${view.failure.message})` : ''}`,
+  );
+  return `${views.length} in the journal:\n${lines.slice(0, 20).join('\n')}${lines.length > 20 ? `\n  … ${lines.length - 20} more` : ''}`;
+}
+
+/** Fails with what is still waiting, instead of running into mocha's timeout saying nothing. */
+async function withinDeadline<T>(work: Promise<T>, ms: number, report: () => string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(report())), ms);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 interface SavedImage {
@@ -166,7 +202,7 @@ describe('REL-12: chaos at scale through the public commands', function () {
     const started = Date.now();
     const api = await extensionApi();
     const requests = planRequests(seededRandom(SEED));
-    console.log(`[oxen-tests]       chaos seed ${SEED} (OXEN_CHAOS_SEED replays it)`);
+    console.log(`[oxen-tests]       chaos seed ${SEED} (OXEN_CHAOS_SEED replays it)${process.env.OXEN_CHAOS_FAULTS ? `, extra faults ${process.env.OXEN_CHAOS_FAULTS}` : ''}`);
     writeDocuments(requests);
     await emulator.acceptKey(SENTINEL);
     await vscode.commands.executeCommand('oxenImageStudio.setApiKey', { key: SENTINEL });
@@ -184,14 +220,21 @@ describe('REL-12: chaos at scale through the public commands', function () {
         expiredUrlRate: 0.1,
         resetAfterEnqueueRate: 0.03,
       },
+      ...EXTRA_FAULTS,
     });
 
-    const outcomes = await runAll(requests);
+    const core = await api.whenCoreReady();
+    const running = new Set<string>();
+    const outcomes = await withinDeadline(
+      runAll(requests, running),
+      GENERATE_DEADLINE_MS,
+      () => `requests still waiting after ${GENERATE_DEADLINE_MS / 1000} s: ${[...running].join(', ')}; ${pendingWork(core.views())}`,
+    );
     const generatedMs = Date.now() - started;
-    await waitUntilIdle(api);
+    await waitUntilIdle(api).catch((error: Error) => assert.fail(`${error.message}; ${pendingWork(core.views())}`));
     const state: EmulatorState = await emulator.state();
     const requestLog = await emulator.requests();
-    await emulator.faults({ chaos: null, sseDropAfterMs: null });
+    await emulator.faults({ ...Object.fromEntries(Object.keys(EXTRA_FAULTS).map((name) => [name, null])), chaos: null, sseDropAfterMs: null });
 
     // At Oxen: one row per image asked for, never a blind re-send (REL-07).
     const rows = state.generations.filter((row) => String(row.prompt ?? '').startsWith(PROMPT_PREFIX));

@@ -58,6 +58,9 @@ export interface CoreApi {
   connection(): ConnectionSettings;
   /** How results reach this window now (REL-14), and the status bar's tooltip for it. */
   liveUpdates(): { updates: LiveUpdates; tooltip: string | undefined };
+  /** What a failure notification's Retry / Dismiss do, for a generation or submission id. */
+  retry(id: string): Promise<boolean>;
+  dismiss(id: string): Promise<void>;
 }
 
 export interface Core {
@@ -179,6 +182,8 @@ export function createCore(host: CoreHost): Core {
       history: () => history.list(),
       connection: () => ({ ...connection }),
       liveUpdates: () => ({ updates: service.liveUpdates, tooltip: statusBar.tooltipText }),
+      retry: (id) => service.retry(id),
+      dismiss: (id) => service.dismiss(id),
     },
     async dispose() {
       configuration.dispose();

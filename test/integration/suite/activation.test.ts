@@ -57,7 +57,7 @@ describe('activation and contributions', () => {
     const api = await extensionApi();
     assert.deepEqual(Object.keys(api).sort(), ['copyMarkdownLink', 'documentProviders', 'isCoreLoaded', 'logFolder', 'simulateReload', 'storedState', 'whenCoreReady']);
     const core = await api.whenCoreReady();
-    assert.deepEqual(Object.keys(core).sort(), ['connection', 'hasPendingWork', 'history', 'liveUpdates', 'views']);
+    assert.deepEqual(Object.keys(core).sort(), ['connection', 'dismiss', 'hasPendingWork', 'history', 'liveUpdates', 'retry', 'views']);
     assert.equal(core.connection().apiBaseUrl, emulator.url(), 'the base URL from the user settings');
     assert.doesNotMatch(JSON.stringify(core.connection()), /test-key/);
   });

@@ -129,6 +129,12 @@ function pathSegment(id: string): string {
   return encodeURIComponent(parse(generationIdSchema, id, 'a generation id'));
 }
 
+/**
+ * The sync endpoint answers when the image exists: typically 5-30 s (oxen-api.md §9), longer for
+ * slow models or a busy queue, so it gets far more than the usual 30 s wait for headers.
+ */
+const SYNC_ANSWER_MS = 5 * 60_000;
+
 /** Typed access to every Oxen endpoint the extension uses (contract: oxen-api.md). */
 export class OxenClient {
   constructor(readonly transport: OxenTransport) {}
@@ -222,7 +228,7 @@ export class OxenClient {
   ): Promise<SyncImage[]> {
     const body = { ...request.params, model: request.model, response_format: request.responseFormat ?? 'url' };
     const context: ErrorContext = { model: request.model, parameterNames: Object.keys(body) };
-    const answer = await this.transport.requestJson('POST', '/api/ai/images/generate', { body, signal, context });
+    const answer = await this.transport.requestJson('POST', '/api/ai/images/generate', { body, signal, context, blockingMs: SYNC_ANSWER_MS });
     const parsed = parse(syncImagesSchema, answer, 'the image answer');
     const images: SyncImage[] = (parsed.images ?? []).flatMap((image): SyncImage[] => {
       if (image.b64_json) return [{ kind: 'bytes', bytes: Buffer.from(image.b64_json, 'base64') }];

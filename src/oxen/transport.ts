@@ -55,6 +55,17 @@ export interface JsonRequest {
   body?: unknown;
   signal?: AbortSignal;
   context?: ErrorContext;
+  /**
+   * For a call that answers only when its work is done (the sync image endpoint): the longest
+   * wait for the answer's headers and for the whole call, instead of the usual timeouts.
+   */
+  blockingMs?: number;
+}
+
+/** Per-request overrides of the dispatcher's timeouts. */
+interface RequestTimeouts {
+  headersTimeout?: number;
+  bodyTimeout?: number;
 }
 
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'ENETUNREACH', 'EHOSTUNREACH']);
@@ -213,7 +224,7 @@ export class OxenTransport {
 
   async requestJson(method: string, path: string, init: JsonRequest = {}): Promise<unknown> {
     const url = this.apiUrl(path, init.query);
-    const deadline = AbortSignal.timeout(this.timeouts.requestMs);
+    const deadline = AbortSignal.timeout(init.blockingMs ?? this.timeouts.requestMs);
     const signal = init.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
     const headers: Record<string, string> = { accept: 'application/json' };
     let body: string | undefined;
@@ -221,7 +232,8 @@ export class OxenTransport {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(init.body);
     }
-    const response = await this.sendFollowing(url, { method, headers, body }, this.apiRedirects, signal, init.signal);
+    const timeouts = init.blockingMs === undefined ? {} : { headersTimeout: init.blockingMs };
+    const response = await this.sendFollowing(url, { method, headers, body }, this.apiRedirects, signal, init.signal, timeouts);
     const text = await this.readText(response, signal, init.signal);
     if (response.statusCode < 200 || response.statusCode >= 300) {
       throw errorFromResponse(response.statusCode, response.headers, text, init.context);
@@ -261,7 +273,7 @@ export class OxenTransport {
   async openStream(path: string, signal: AbortSignal): Promise<StreamedResponse> {
     const url = this.apiUrl(path);
     const outgoing = { method: 'GET', headers: { accept: 'text/event-stream', 'cache-control': 'no-cache' }, body: undefined };
-    return this.streamed(await this.sendFollowing(url, outgoing, this.apiRedirects, signal, signal, 0));
+    return this.streamed(await this.sendFollowing(url, outgoing, this.apiRedirects, signal, signal, { bodyTimeout: 0 }));
   }
 
   /**
@@ -299,14 +311,14 @@ export class OxenTransport {
     rule: RedirectRule,
     signal: AbortSignal,
     callerSignal: AbortSignal | undefined,
-    bodyTimeout?: number,
+    timeouts: RequestTimeouts = {},
   ): Promise<Dispatcher.ResponseData> {
     const visited = new Set<string>();
     let url = first;
     let request = outgoing;
     for (let redirects = 0; ; redirects++) {
       visited.add(url.href);
-      const response = await this.send(url, request, signal, callerSignal, bodyTimeout);
+      const response = await this.send(url, request, signal, callerSignal, timeouts);
       if (!REDIRECT_STATUSES.has(response.statusCode)) return response;
       // Read no further: a redirect's body is for people, and an unread one would hold its socket.
       discardBody(response.body);
@@ -329,7 +341,7 @@ export class OxenTransport {
     outgoing: Outgoing,
     signal: AbortSignal,
     callerSignal: AbortSignal | undefined,
-    bodyTimeout?: number,
+    timeouts: RequestTimeouts,
   ): Promise<Dispatcher.ResponseData> {
     const headers: Record<string, string> = { ...outgoing.headers, 'user-agent': this.options.userAgent };
     if (url.origin === this.apiOrigin) {
@@ -343,7 +355,7 @@ export class OxenTransport {
         body: outgoing.body,
         signal,
         dispatcher: this.dispatcher,
-        ...(bodyTimeout === undefined ? {} : { bodyTimeout }),
+        ...timeouts,
       });
     } catch (error) {
       throw this.networkError(error, signal, callerSignal);

@@ -224,10 +224,9 @@ describe('Oxen client: every error class', () => {
   });
 
   it('a slow answer times out (REL-10) and a caller abort is a cancellation', async () => {
-    emulator().faults.set({ slowBodyBytesPerSec: 1 });
+    emulator().faults.set({ enqueueAnswerDelayMs: 1000 });
     const slow = clientFor(emulator().apiUrl, { timeouts: { requestMs: 150 } });
-    emulator().hold(true);
-    await assert.rejects(slow.generateSync({ model: KREA, params: { prompt: 'x' } }), (error: unknown) => {
+    await assert.rejects(slow.enqueue({ model: KREA, params: { prompt: 'x' }, numGenerations: 1 }), (error: unknown) => {
       assert.ok(error instanceof OxenNetworkError);
       assert.equal(error.timedOut, true);
       return true;
@@ -236,5 +235,18 @@ describe('Oxen client: every error class', () => {
     const pending = clientFor(emulator().apiUrl).generateSync({ model: KREA, params: { prompt: 'x' } }, controller.signal);
     setTimeout(() => controller.abort(), 20);
     await assert.rejects(pending, OxenCancelledError);
+  });
+
+  it('the sync endpoint may take far longer than the usual wait for an answer (REL-15)', async () => {
+    const impatient = clientFor(emulator().apiUrl, { timeouts: { headersMs: 100, requestMs: 100 } });
+    emulator().faults.set({ enqueueAnswerDelayMs: 400 });
+    await assert.rejects(impatient.enqueue({ model: KREA, params: { prompt: 'x' }, numGenerations: 1 }), OxenNetworkError);
+    const slowModel = await startEmulator({ apiKey: TEST_KEY, timing: { queuedMs: 10, processingMs: 400 } });
+    try {
+      const images = await clientFor(slowModel.apiUrl, { timeouts: { headersMs: 100, requestMs: 100 } }).generateSync({ model: KREA, params: { prompt: 'x' } });
+      assert.equal(images.length, 1);
+    } finally {
+      await slowModel.close();
+    }
   });
 });

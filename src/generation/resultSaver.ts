@@ -1,7 +1,7 @@
 import { extensionFor } from '../assets/imageType';
 import { PNG_TEXT_KEYWORD } from '../assets/pngText';
 import type { OxenClient } from '../oxen/client';
-import { OxenNetworkError, OxenProtocolError, OxenServerError } from '../oxen/errors';
+import { OxenNetworkError, OxenProtocolError, OxenRateLimitError, OxenServerError } from '../oxen/errors';
 import { delay } from './delay';
 import { downloadImage } from './download';
 import type { GenerationEntry, SubmissionRecord } from './journal';
@@ -74,8 +74,13 @@ export class ResultSaver {
         await fileSystem.rm(tempPath, { force: true }).catch(() => undefined);
         // An expired presigned URL is not a failure while the row's result_url is still untried (REL-08).
         if (isExpiredUrl(error) && (await this.addResultUrl(generation))) continue;
+        // A 429 on the status read that fetches result_url only says "not now" (nothing is lost by waiting).
         const transient =
-          error instanceof OxenNetworkError || error instanceof OxenServerError || isExpiredUrl(error) || isMissingFolder(error);
+          error instanceof OxenNetworkError ||
+          error instanceof OxenServerError ||
+          error instanceof OxenRateLimitError ||
+          isExpiredUrl(error) ||
+          isMissingFolder(error);
         if (attempt >= attempts || !transient) throw error;
         await delay(250 * 2 ** attempt);
       }

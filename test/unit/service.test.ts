@@ -220,6 +220,26 @@ describe('generation service (against the emulator)', () => {
     assert.ok(fallback[0].authorization?.startsWith('Bearer '));
   });
 
+  it('waits out a 429 on the status read that fetches result_url, instead of failing the save (REL-08)', async () => {
+    const store = new MemoryJournalStore();
+    const first = await harness(emulator(), {}, store);
+    emulator().hold(true);
+    const { generationIds } = await first.service.submit(request(first.folder));
+    const id = generationIds[0]!;
+    await first.service.dispose();
+    emulator().settle(id, { status: 'succeeded' });
+    // As a reload finds it: downloading, with no URL known yet.
+    const [record] = store.read() as SubmissionRecord[];
+    record!.generations[0]!.state = 'downloading';
+    await store.write({ put: [record!], remove: [] });
+    emulator().faults.set({ httpErrors: [{ method: 'GET', path: `/api/ai/queue/${id}`, status: 429, retryAfter: '0', times: 1 }] });
+    const second = await harness(emulator(), {}, store);
+    await second.service.resume();
+    await waitFor(() => second.events.length === 1, 8000, 'the outcome');
+    assert.equal(second.events[0]!.type, 'saved');
+    assert.equal(emulator().faults.injected().httpError, 1, 'the 429 was met');
+  });
+
   it('never leaves a partial file: truncated bodies are retried, then reported as retryable; retry saves it (REL-09)', async () => {
     const { service, events, folder } = await harness(emulator(), { downloadAttempts: 2 });
     emulator().faults.set({ downloadBody: 'truncated' });

@@ -13,7 +13,7 @@ import * as vscode from 'vscode';
 import type { OxenImageStudioApi } from '../../../src/extension';
 import type { LiveUpdates } from '../../../src/generation/liveUpdates';
 import { emulator } from './support/emulator';
-import { createMarkdown, documentText, extensionApi, generate, pressEnterUntilDone, waitFor, waitUntilIdle } from './support/extension';
+import { createMarkdown, documentText, extensionApi, generate, generateLinkedImage, pressEnterUntilDone, waitFor, waitUntilIdle } from './support/extension';
 
 /** Oxen's documented poll interval; later images must come within it plus the download. */
 const POLL_MS = 5000;
@@ -24,18 +24,9 @@ async function freshCore(api: OxenImageStudioApi): Promise<void> {
   await api.whenCoreReady();
 }
 
-/** Generates one image into a new document and returns how long until its link stood there. */
-async function timedImage(name: string, delivery?: string): Promise<number> {
-  const uri = createMarkdown(`delivery/${name}.md`, `# ${name}\n\n`);
-  const started = Date.now();
-  const { files } = await generate(
-    { prompt: `a ${name} lighthouse`, insert: { uri: uri.toString(), line: 2, character: 0 }, wait: true, ...(delivery ? { delivery } : {}) },
-    'oxenImageStudio.generateImageHere',
-  );
-  const elapsed = Date.now() - started;
-  assert.equal(files?.length, 1);
-  assert.match(await documentText(uri), new RegExp(`!\\[a ${name} lighthouse\\]\\(.+\\.png\\)`));
-  return elapsed;
+/** One image into a new document; how long until its link stood there. */
+function timedImage(name: string, delivery?: string): Promise<number> {
+  return generateLinkedImage(`delivery/${name}.md`, `a ${name} lighthouse`, delivery ? { delivery } : {});
 }
 
 async function liveUpdates(api: OxenImageStudioApi): Promise<LiveUpdates> {

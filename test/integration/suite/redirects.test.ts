@@ -7,16 +7,10 @@
  */
 import { strict as assert } from 'node:assert';
 import { emulator } from './support/emulator';
-import { createMarkdown, documentText, extensionApi, generate, rejection, waitFor, waitUntilIdle } from './support/extension';
+import { extensionApi, generate, generateLinkedImage, rejection, waitFor, waitUntilIdle } from './support/extension';
 
-async function imageWithLink(name: string): Promise<void> {
-  const uri = createMarkdown(`redirects/${name}.md`, `# ${name}\n\n`);
-  const { files } = await generate(
-    { prompt: `a ${name} bridge`, insert: { uri: uri.toString(), line: 2, character: 0 }, wait: true },
-    'oxenImageStudio.generateImageHere',
-  );
-  assert.equal(files?.length, 1);
-  assert.match(await documentText(uri), new RegExp(`!\\[a ${name} bridge\\]\\(.+\\.png\\)`));
+function imageWithLink(name: string): Promise<number> {
+  return generateLinkedImage(`redirects/${name}.md`, `a ${name} bridge`);
 }
 
 describe('storage redirects (REL-13)', function () {

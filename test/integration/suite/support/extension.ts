@@ -88,3 +88,18 @@ export async function pressEnterUntilDone<T>(flow: Thenable<T>): Promise<T> {
   }
   return result;
 }
+
+/**
+ * Generates one image into a new markdown document (Generate Image Here through the argument
+ * contract, `wait: true`), checks that its link stands there, and returns how long that took.
+ */
+export async function generateLinkedImage(relativePath: string, prompt: string, extra: Record<string, unknown> = {}): Promise<number> {
+  const uri = createMarkdown(relativePath, '# Page\n\n');
+  const started = Date.now();
+  const { files } = await generate({ prompt, insert: { uri: uri.toString(), line: 2, character: 0 }, wait: true, ...extra }, 'oxenImageStudio.generateImageHere');
+  const elapsed = Date.now() - started;
+  assert.equal(files?.length, 1);
+  const escaped = prompt.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  assert.match(await documentText(uri), new RegExp(`!\\[${escaped}\\]\\(.+\\.png\\)`));
+  return elapsed;
+}

@@ -100,7 +100,12 @@ export class GenerationTracker {
   private refusal: StreamRefusal | undefined;
   /** The stream failed since it was last open: 'connecting' then means reconnecting. */
   private failedSinceOpen = false;
-  private lastFullReadAt = 0;
+  /**
+   * The next status read of each generation whose request asked for polling: each on its own
+   * phase, one poll interval after it was tracked, as the documented poll loop does, so it needs
+   * ceil(T / interval) reads and not one more for having joined a shared round late.
+   */
+  private readonly polledReads = new Map<string, NodeJS.Timeout>();
   private reported: LiveUpdates = { mode: 'stream' };
   /** Status reads made so far (benchmarks and PERF-03 tests count them). */
   statusReads = 0;
@@ -154,6 +159,7 @@ export class GenerationTracker {
   activityChanged(): void {
     if (this.disposed) return;
     this.schedule();
+    this.schedulePolledReads();
     if (this.streamWanted()) {
       this.clearIdleTimer();
       this.startStream();
@@ -182,12 +188,15 @@ export class GenerationTracker {
     return entry?.signal;
   }
 
-  /** One status read per in-flight generation (or per given id), a few at a time. */
+  /**
+   * One status read per in-flight generation (or per given id), a few at a time. Generations read
+   * on their own polling phase are left to it.
+   */
   reconcile(ids?: readonly string[]): Promise<void> {
     if (this.reconciling) return this.reconciling.then(() => this.reconcile(ids));
     if (ids === undefined) {
-      this.lastFullReadAt = Date.now();
-      ids = [...this.options.inFlight()];
+      const polled = this.polledOnly();
+      ids = polled.size === 0 ? [...this.options.inFlight()] : [...this.options.inFlight()].filter((id) => !polled.has(id));
     }
     const run = this.readStatuses(ids).finally(() => {
       if (this.reconciling === run) this.reconciling = undefined;
@@ -201,6 +210,8 @@ export class GenerationTracker {
     this.clearTimer();
     this.clearIdleTimer();
     this.clearSilenceTimer();
+    for (const timer of this.polledReads.values()) clearTimeout(timer);
+    this.polledReads.clear();
     for (const waiter of this.openWaiters.splice(0)) waiter();
     await this.stream.stop();
   }
@@ -315,8 +326,8 @@ export class GenerationTracker {
    */
   private schedule(): void {
     this.report();
-    const mode = this.pollingAll() || this.polledOnly().size > 0 ? 'poll' : 'safety';
-    if (this.disposed || this.options.inFlight().size === 0) {
+    const mode = this.pollingAll() ? 'poll' : 'safety';
+    if (this.disposed || !this.streamWanted()) {
       this.clearTimer();
       return;
     }
@@ -326,15 +337,32 @@ export class GenerationTracker {
     this.timerMode = mode;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.pollRound().finally(() => this.schedule());
+      void this.reconcile().finally(() => this.schedule());
     }, delay);
     this.timer.unref?.();
   }
 
-  /** Everything in flight when the stream cannot be trusted or the safety read is due; else the polled-only requests. */
-  private pollRound(): Promise<void> {
-    const safetyDue = Date.now() - this.lastFullReadAt >= this.safetyIntervalMs();
-    return this.pollingAll() || safetyDue ? this.reconcile() : this.reconcile([...this.polledOnly()]);
+  /** Arms a read for each newly polled generation and drops those that are no longer polled. */
+  private schedulePolledReads(): void {
+    const polled = this.polledOnly();
+    for (const [id, timer] of this.polledReads) {
+      if (polled.has(id)) continue;
+      clearTimeout(timer);
+      this.polledReads.delete(id);
+    }
+    for (const id of polled) if (!this.polledReads.has(id)) this.armPolledRead(id);
+  }
+
+  private armPolledRead(id: string): void {
+    const timer = setTimeout(() => {
+      void this.readStatus(id).finally(() => {
+        if (this.polledReads.get(id) !== timer) return;
+        this.polledReads.delete(id);
+        if (!this.disposed && this.polledOnly().has(id)) this.armPolledRead(id);
+      });
+    }, this.pollIntervalMs());
+    timer.unref?.();
+    this.polledReads.set(id, timer);
   }
 
   /** Requests that rely on the stream, while it is not open or not trusted. */

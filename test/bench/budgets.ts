@@ -1,3 +1,4 @@
+import { BROKEN_STREAMS, DELIVERY_POLL_INTERVAL_MS, DELIVERY_TIME_SCALE } from './deliveryModes';
 import type { Figure, MeasurementReport } from './support/results';
 
 /**
@@ -19,6 +20,8 @@ export interface Budget {
 
 const KIB = 1024;
 const MIB = 1024 * 1024;
+/** The issue's "plus 1 s" behind a broken stream, at the delivery bench's time scale. */
+const BROKEN_STREAM_SLACK_MS = 1000 / DELIVERY_TIME_SCALE;
 
 export const BUDGETS: readonly Budget[] = [
   {
@@ -119,6 +122,58 @@ export const BUDGETS: readonly Budget[] = [
     limit: 1,
     kind: 'under',
     unit: 'ms',
+  },
+  {
+    id: 'delivery-auto-healthy-latency',
+    text: "delivery 'auto' on a healthy stream: success → file p99 ≤ 20 ms, no worse than today (the SSE notice budget, download and save included)",
+    figure: 'delivery.auto.toFile',
+    value: (figure) => figure.ours.p99,
+    limit: 20,
+    kind: 'max',
+    unit: 'ms',
+  },
+  {
+    id: 'delivery-auto-healthy-requests',
+    text: "delivery 'auto' on a healthy stream: ≤ 2.1 HTTP requests per generation, no worse than today (mean)",
+    figure: 'delivery.auto.requests',
+    value: (figure) => figure.ours.mean,
+    limit: 2.1,
+    kind: 'max',
+    unit: 'requests',
+  },
+  ...BROKEN_STREAMS.map(
+    (stream): Budget => ({
+      id: `delivery-${stream.key}`,
+      text: `delivery 'auto', ${stream.label}, after the first detection: success → file median ≤ the documented poll loop's median + 1 s (${BROKEN_STREAM_SLACK_MS} ms at 1/${DELIVERY_TIME_SCALE} time); figure: ours − (A)`,
+      figure: `delivery.${stream.key}.toFile`,
+      value: (figure) => (figure.poll ? figure.ours.median - figure.poll.median : undefined),
+      limit: BROKEN_STREAM_SLACK_MS,
+      kind: 'max',
+      unit: 'ms',
+    }),
+  ),
+  ...[
+    { key: 'polling', workload: 'submitted together' },
+    { key: 'pollingStaggered', workload: 'submitted one by one across a poll interval' },
+  ].map(
+    ({ key, workload }): Budget => ({
+      id: `delivery-${key}-requests`,
+      text: `delivery 'polling', ${workload}: ≤ 1 + T / interval + 1 HTTP requests per generation (ceil(T / ${DELIVERY_POLL_INTERVAL_MS} ms) status reads each; means compared); figure: measured − allowed`,
+      figure: `delivery.${key}.overAllowance`,
+      value: (figure) => figure.ours.median,
+      limit: 0,
+      kind: 'max',
+      unit: 'requests',
+    }),
+  ),
+  {
+    id: 'delivery-modes',
+    text: 'every delivery mode ran to the end (every image saved, every run finished)',
+    figure: 'delivery.modesFailed',
+    value: (figure) => figure.ours.max,
+    limit: 0,
+    kind: 'max',
+    unit: 'count',
   },
 ];
 

@@ -37,7 +37,7 @@ const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
  * Requests that name a generation (status reads, downloads) are its own; the rest (enqueues, SSE
  * connections) are shared out evenly, which is exact for enqueues since each creates one generation.
  */
-function requestsPerGenerationOf(requests: readonly RecordedRequest[], ids: readonly string[]): number[] {
+export function requestsPerGenerationOf(requests: readonly RecordedRequest[], ids: readonly string[]): number[] {
   const own = new Map<string, number>(ids.map((id) => [id, 0]));
   let shared = 0;
   for (const request of requests) {

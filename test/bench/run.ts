@@ -11,6 +11,7 @@ import { activation } from './activation/activationMeasurement';
 import { checkBudgets } from './budgets';
 import { completionNotice } from './completionNotice';
 import { completionToFile } from './completionToFile';
+import { deliveryModes } from './deliveryModes';
 import { downloadMemory } from './downloadMemory';
 import { galleryQuery } from './galleryQuery';
 import { missedCompletions } from './missedCompletions';
@@ -29,6 +30,7 @@ const MEASUREMENTS: readonly Measurement[] = [
   scale,
   downloadMemory,
   galleryQuery,
+  deliveryModes,
 ];
 
 function parseArguments(argv: readonly string[]): { check: boolean; only: Set<string> | undefined } {

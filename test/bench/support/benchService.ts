@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { isInFlight } from '../../../src/generation/journal';
-import { GenerationService, type GenerationServiceOptions } from '../../../src/generation/service';
+import { GenerationService, type DeliveryMode, type GenerationServiceOptions } from '../../../src/generation/service';
 import type { OxenClient } from '../../../src/oxen/client';
 import { MemoryJournalStore } from '../../unit/support/memoryJournalStore';
 import { clientFor, TEST_KEY } from '../../unit/support/oxen';
@@ -20,6 +20,8 @@ export interface BenchServiceOptions {
    * leaves it off.
    */
   recordKnown?: boolean;
+  /** How results reach the service changed (stream, or polling and why). */
+  onLiveUpdates?: GenerationServiceOptions['onLiveUpdates'];
 }
 
 /** Our generation service, wired as core.ts wires it, minus VS Code. */
@@ -28,8 +30,11 @@ export interface BenchService {
   client: OxenClient;
   clock: CompletionClock;
   folder: string;
-  /** Submits one image (distinct prompt, seed and file name per index); resolves with its id. */
-  submitOne(index: number): Promise<string>;
+  /**
+   * Submits one image (distinct prompt, seed and file name per index); resolves with its id, or
+   * with '' for 'sync', which has no id before Oxen answers (its terminal event carries one).
+   */
+  submitOne(index: number, delivery?: DeliveryMode): Promise<string>;
   /** With `recordKnown`: from now on, the clock marks this generation known when the service acts on its completion. */
   watchKnown(generationId: string): void;
   close(): Promise<void>;
@@ -45,6 +50,7 @@ export async function startBenchService(apiUrl: string, options: BenchServiceOpt
     client,
     store: new MemoryJournalStore(),
     tracker: options.tracker,
+    onLiveUpdates: options.onLiveUpdates,
     onChange: options.recordKnown
       ? () => {
           for (const id of watched) {
@@ -66,10 +72,10 @@ export async function startBenchService(apiUrl: string, options: BenchServiceOpt
     client,
     clock,
     folder,
-    async submitOne(index) {
+    async submitOne(index, delivery) {
       const destination = { folder, baseName: `bench-${index}` };
-      const { generationIds } = await service.submit({ model: BENCH_MODEL, params: benchParams(index), count: 1, destination });
-      return generationIds[0];
+      const { generationIds } = await service.submit({ model: BENCH_MODEL, params: benchParams(index), count: 1, destination, delivery });
+      return generationIds[0] ?? '';
     },
     watchKnown(generationId) {
       watched.add(generationId);

@@ -44,31 +44,34 @@ function parseCli(argv: string[]): Options {
   return options;
 }
 
-/** Whether this emulator knows a fault (another engineer may not have added it yet). */
-function emulatorHas(patch: Record<string, unknown>): boolean {
-  try {
-    parseFaultPatch(patch);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * One run's network faults. Streams cut every 2-4 s are always on (the suite's own default is
- * 2 s); a redirect chain of 1-2 hops joins half the runs when the emulator has redirects. Loops,
- * a 6th hop and a downgrade to http are left out: they are meant to fail, and a soak must pass.
+ * 2 s); in a fifth of the runs the stream arrives in odd but valid framing, in another fifth a
+ * captive portal answers it (the run polls at 5 s throughout); a redirect chain of 1-2 hops
+ * joins half the runs. Loops, a 6th hop, a downgrade to http and a filtering proxy (found only
+ * by the 60 s safety read) are left out: they are meant to fail or to be slow, and a soak must
+ * pass in bounded time.
  */
-function networkFaults(random: Random, redirects: boolean): Record<string, unknown> {
+function networkFaults(random: Random): Record<string, unknown> {
   const faults: Record<string, unknown> = { sseDropAfterMs: 2000 + Math.floor(random() * 2001) };
+  const stream = random();
+  if (stream < 0.2) faults.sseFraming = 'odd';
+  else if (stream < 0.4) faults.sseNetwork = 'captive-portal';
   const hops = 1 + Math.floor(random() * 2);
-  if (redirects && random() < 0.5) faults.redirects = { kind: 'chain', hops };
-  return faults;
+  if (random() < 0.5) faults.redirects = { kind: 'chain', hops };
+  // Checked as the emulator's admin endpoint checks it: a typo here must stop the soak, not pass it.
+  return parseFaultPatch(faults) as Record<string, unknown>;
 }
 
 function describeFaults(faults: Record<string, unknown>): string {
   const redirect = faults.redirects as { hops: number } | undefined;
-  return [`streams cut after ${String(faults.sseDropAfterMs)} ms`, ...(redirect ? [`redirect chain of ${redirect.hops}`] : [])].join(', ');
+  return [
+    `streams cut after ${String(faults.sseDropAfterMs)} ms`,
+    ...(faults.sseFraming === 'odd' ? ['odd SSE framing'] : []),
+    ...(faults.sseNetwork === 'captive-portal' ? ['a captive portal on /api/events'] : []),
+    ...(redirect ? [`redirect chain of ${redirect.hops}`] : []),
+  ].join(', ');
 }
 
 /** The extension's own log of a kept run (code-server profile under the run's temp folder). */
@@ -126,12 +129,11 @@ function runOnce(tmp: string, seed: number, faults: Record<string, unknown>): Pr
 
 async function main(): Promise<number> {
   const options = parseCli(process.argv.slice(2));
-  const redirects = emulatorHas({ redirects: { kind: 'chain', hops: 1 } });
   const root = path.join(REPO_ROOT, 'test-results', 'soak', new Date().toISOString().replace(/[:.]/g, '-'));
   const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'oxsoak-'));
   console.log(
     `Chaos soak: ${options.runs} run(s) of "${CHAOS_SUITE}", soak seed ${options.seed} (--seed=${options.seed} replays it); ` +
-      `network faults: streams cut after 2-4 s${redirects ? ', redirect chains of 1-2 hops' : ' (the emulator has no redirects yet)'}; a failing run's logs go to ${path.relative(REPO_ROOT, root)}`,
+      `network faults: streams cut after 2-4 s, odd framing or a captive portal in some runs, redirect chains of 1-2 hops in half; a failing run's logs go to ${path.relative(REPO_ROOT, root)}`,
   );
   const random = seededRandom(options.seed);
   let passed = 0;
@@ -139,7 +141,7 @@ async function main(): Promise<number> {
   const soakStarted = Date.now();
   for (let run = 1; run <= options.runs; run++) {
     const seed = Math.floor(random() * 2 ** 31);
-    const faults = networkFaults(random, redirects);
+    const faults = networkFaults(random);
     const tmp = path.join(temp, `r${run}`);
     const result = await runOnce(tmp, seed, faults);
     console.log(`run ${run}/${options.runs}: seed ${seed}, ${describeFaults(faults)}: ${result.passed ? 'passed' : 'FAILED'} in ${(result.durationMs / 1000).toFixed(1)} s (${result.verdict})`);

@@ -48,7 +48,7 @@ export interface FaultConfig {
    * line ends, no space after the colon, `id:` and `retry:` lines, comments, the JSON split over
    * several `data:` lines). Fixed per connection when it opens.
    */
-  sseFraming: 'exact' | 'odd';
+  sseFraming: 'odd' | null;
   /** Presigned URLs answer 403 as if expired. */
   expirePresigned: boolean;
   /** 'html': an HTML page labelled image/png; 'truncated': half the bytes, then the socket dies. */
@@ -97,7 +97,7 @@ const NO_FAULTS: FaultConfig = {
   sseDropAfterMs: null,
   sseStall: 0,
   sseNetwork: null,
-  sseFraming: 'exact',
+  sseFraming: null,
   expirePresigned: false,
   downloadBody: 'image',
   slowBodyBytesPerSec: null,
@@ -329,7 +329,7 @@ const FIELD_RULES: Record<keyof FaultConfig, FieldRule> = {
   enqueueAnswerDelayMs: { valid: isCount, expected: 'a non-negative integer' },
   sseDropAfterMs: { valid: (value) => value === null || isCount(value), expected: 'null or a non-negative integer' },
   sseStall: { valid: isCount, expected: 'a non-negative integer' },
-  sseFraming: { valid: (value) => value === 'exact' || value === 'odd', expected: '"exact" or "odd"' },
+  sseFraming: { valid: (value) => value === null || value === 'odd', expected: 'null or "odd"' },
   sseNetwork: { valid: (value) => value === null || SSE_NETWORKS.includes(value as SseNetwork), expected: `null or one of ${SSE_NETWORKS.join(', ')}` },
   expirePresigned: { valid: (value) => typeof value === 'boolean', expected: 'a boolean' },
   downloadBody: { valid: (value) => ['image', 'html', 'truncated'].includes(value as string), expected: '"image", "html" or "truncated"' },

@@ -70,7 +70,7 @@ interface Connection {
   network: SseNetwork | null;
   /** What a buffering proxy holds back until the connection closes. */
   held: string[];
-  framing: 'exact' | 'odd';
+  framing: 'odd' | null;
   chaosDropAt: number | null;
   /** Heartbeat and unrelated-event timers, cancelled when the connection closes. */
   timers: Set<NodeJS.Timeout>;

@@ -292,7 +292,7 @@ describe('emulator: fault injection', () => {
       sseDropAfterMs: null,
       sseStall: 0,
       sseNetwork: null,
-      sseFraming: 'exact',
+      sseFraming: null,
       expirePresigned: false,
       downloadBody: 'image',
       slowBodyBytesPerSec: null,

@@ -12,7 +12,7 @@ const HTML_INSTEAD_OF_IMAGE = Buffer.from(
 const THROTTLE_TICK_MS = 100;
 
 /** How many redirects a URL is into its chain: what lets a redirect fault answer each hop differently. */
-const HOP_PARAM = 'hop';
+export const HOP_PARAM = 'hop';
 /** Along a chain every redirect status turns up, the commonest first. */
 const CHAIN_STATUSES: readonly RedirectStatus[] = [302, 307, 301, 308, 303];
 /** Where 'to-http' sends a download: a name that never resolves, since a client must refuse it unasked. */

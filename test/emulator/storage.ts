@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { EmulatorContext } from './context';
-import { sendImage } from './downloads';
+import { HOP_PARAM, sendImage } from './downloads';
 import { Presigner } from './presign';
 import type { Route } from './router';
 
@@ -22,7 +22,9 @@ export const storageRoutes: Route[] = [
     handle(ctx: EmulatorContext, { res, params: [id], query }) {
       const check = ctx.presigner.check(Presigner.pathFor(id), query);
       if (check === 'forged') return sendStorageError(res, 403, 'SignatureDoesNotMatch', 'The request signature does not match');
-      if (check === 'expired' || ctx.faults.presignedExpired()) {
+      // A URL a redirect just issued is fresh: only the URL the client was handed may have aged out.
+      const redirectedHere = Number(query.get(HOP_PARAM)) > 0;
+      if (check === 'expired' || (!redirectedHere && ctx.faults.presignedExpired())) {
         return sendStorageError(res, 403, 'AccessDenied', 'Request has expired');
       }
       const png = ctx.results.get(id);

@@ -32,16 +32,6 @@ describe('storage redirects (REL-13)', function () {
     });
   }
 
-  it('an expired presigned URL falls back to result_url, which redirects to storage (REL-08)', async () => {
-    await emulator.faults({ redirects: { kind: 'chain', hops: 1 }, httpErrors: [{ path: '/presigned/*', status: 403, times: 1 }] });
-    await imageWithLink('expired');
-    const requests = await emulator.requests();
-    const resultUrl = requests.filter((request) => request.origin === 'api' && request.path.startsWith('/api/repos/'));
-    assert.ok(resultUrl.length >= 1, 'result_url was asked');
-    assert.ok(resultUrl.every((request) => request.authorization), 'with the key, on the API origin');
-    assert.ok(requests.filter((request) => request.origin === 'storage').every((request) => request.authorization === undefined));
-  });
-
   for (const [what, fault, pattern] of [
     ['a loop', { kind: 'loop' }, /loop at/],
     ['a chain of 6', { kind: 'chain', hops: 6 }, /more than 5 redirects/],
